@@ -1,0 +1,20 @@
+# The real MNIST test set (10,000 images) resized to 32x32, as mmpretrain's
+# lenet5_mnist does. Prepare it with `python tools/prepare_mnist.py`.
+mnist_root = 'data/mnist'
+mnist_preprocessor = dict(
+    type='mmpretrain.ClsDataPreprocessor', mean=[33.46], std=[78.87],
+    num_classes=10)
+mnist_pipeline = [
+    dict(type='mmpretrain.Resize', scale=32),
+    dict(type='mmpretrain.PackInputs'),
+]
+val_dataloader = dict(
+    batch_size=500,
+    num_workers=0,
+    dataset=dict(
+        type='mmpretrain.MNIST', data_root=mnist_root, test_mode=True,
+        download=False, pipeline=mnist_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=False))
+val_evaluator = dict(type='mmpretrain.Accuracy', topk=(1, ))
+test_dataloader = val_dataloader
+test_evaluator = val_evaluator

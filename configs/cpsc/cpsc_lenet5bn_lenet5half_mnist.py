@@ -1,0 +1,40 @@
+# CPSC-DFKD on MNIST: LeNet-5-BN teacher -> LeNet-5-half student, no training
+# data; evaluated on the real MNIST test set. Sized for 2 CPU cores.
+#   python tools/train.py configs/cpsc/cpsc_lenet5bn_lenet5half_mnist.py \
+#       --cfg-options model.teacher_ckpt=work_dirs/lenet5_bn_mnist/epoch_4.pth
+_base_ = [
+    '../_base_/cpsc_runtime.py', '../_base_/datasets/mnist_test.py',
+    '../_base_/models/lenet5_bn.py', '../_base_/models/cpsc_classifier_pair.py'
+]
+
+batch_size = 256
+max_iters = 1500
+
+model = dict(
+    data_preprocessor={{_base_.mnist_preprocessor}},
+    architecture={{_base_.lenet5_half}},
+    teacher={{_base_.lenet5_bn}},
+    teacher_ckpt='work_dirs/lenet5_bn_mnist/epoch_4.pth',
+    generator=dict(
+        type='CPSCGenerator', img_size=32, latent_dim=100, hidden_channels=16,
+        out_channels=1, num_classes=10),
+    generator_steps=1,
+    student_steps=5,
+    generator_distiller=dict(
+        connectors=dict(proj=dict(in_channels=42, out_channels=84))))
+
+optim_wrapper = dict(
+    architecture=dict(
+        optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4)))
+param_scheduler = dict(
+    architecture=[dict(type='CosineAnnealingLR', T_max=max_iters, by_epoch=False,
+                       eta_min=1e-4)])
+
+train_dataloader = dict(
+    batch_size=batch_size,
+    num_workers=0,
+    dataset=dict(type='DataFreeDataset', num_classes=10,
+                 length=batch_size * max_iters),
+    sampler=dict(type='InfiniteSampler', shuffle=False))
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
+                 val_interval=250)

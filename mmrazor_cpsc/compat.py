@@ -1,0 +1,199 @@
+"""Compatibility fixes for the upstream stack as it is (mmrazor 1.0.0 on torch 2.x).
+
+Every fix here is applied by :func:`apply_all` when ``mmrazor_cpsc`` is imported,
+before anything imports ``mmrazor.models``. Each fix names the upstream symptom,
+why it happens and what the smallest fix is; ``tests/test_compat.py`` shows the
+symptom with the fix undone.
+
+The fixes never switch PyTorch's safe (weights-only) checkpoint loading off for
+the process: teacher checkpoints may come from strangers.
+"""
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import Callable, Iterator, List
+
+import torch
+
+__all__ = [
+    'apply_all', 'patch_torch_quantization_names', 'mmengine_checkpoint_globals',
+    'safe_mmengine_checkpoint_loading', 'patch_mmengine_checkpoint_loading',
+    'patch_history_buffer_pickling'
+]
+
+_QUANT_SETTERS = ('_set_input_output_observed', '_set_overwrite_output_observer',
+                  '_set_overwrite_output_fake_quantize')
+
+
+def patch_torch_quantization_names() -> List[str]:
+    """Restore the private torch.ao.quantization names mmrazor 1.0.0 imports.
+
+    Symptom: ``import mmrazor.models`` raises
+    ``ImportError: `torch>=1.13` is not installed properly`` (mmrazor #615, #632).
+    Reason: torch 2.x renamed ``fuser_method_mappings.reverse2/reverse3`` to
+    ``_reverse2/_reverse3``, removed ``reverse_sequential_wrapper2``, no longer
+    exposes ``backend_config.utils`` as an attribute, and dropped three private
+    ``BackendPatternConfig`` setters. mmrazor's quantization backend config
+    imports them at module level, and ``mmrazor.models`` imports that config, so
+    every mmrazor algorithm (distillation included) fails to import.
+    Fix: aliases and no-op setters. mmrazor's quantization stays unusable on
+    torch 2.x; distillation does not use it.
+
+    Returns:
+        list[str]: names of the attributes that were added (empty when the
+        running torch already had them all, so nothing was changed).
+    """
+    added: List[str] = []
+    from torch.ao.quantization import fuser_method_mappings as fmm
+    for old, new in (('reverse2', '_reverse2'), ('reverse3', '_reverse3')):
+        if not hasattr(fmm, old) and hasattr(fmm, new):
+            setattr(fmm, old, getattr(fmm, new))
+            added.append(f'fuser_method_mappings.{old}')
+    if not hasattr(fmm, 'reverse_sequential_wrapper2'):
+
+        def reverse_sequential_wrapper2(sequential: Callable) -> Callable:
+            # Same contract as torch<2.0: fuse (x, y) given in reverse order.
+            return lambda is_qat, x, y: sequential(y, x)
+
+        fmm.reverse_sequential_wrapper2 = reverse_sequential_wrapper2
+        added.append('fuser_method_mappings.reverse_sequential_wrapper2')
+
+    import torch.ao.quantization.backend_config as backend_config
+    if not hasattr(backend_config, 'utils'):
+        import importlib
+        backend_config.utils = importlib.import_module(
+            'torch.ao.quantization.backend_config.utils')
+        added.append('backend_config.utils')
+
+    from torch.ao.quantization.backend_config import BackendPatternConfig
+    for setter in _QUANT_SETTERS:
+        if not hasattr(BackendPatternConfig, setter):
+            setattr(BackendPatternConfig, setter, _noop_setter)
+            added.append(f'BackendPatternConfig.{setter}')
+    return added
+
+
+def _noop_setter(self, *args, **kwargs):
+    """Setter kept only so mmrazor's quantization config builds; ignores input."""
+    return self
+
+
+def mmengine_checkpoint_globals() -> list:
+    """Non-tensor types an mmengine-saved checkpoint legitimately contains.
+
+    mmengine stores the message hub (``HistoryBuffer`` with numpy arrays) and
+    numpy scalars/dtypes in ``meta``. These are data containers whose
+    unpickling runs no user code; allowing exactly them keeps the weights-only
+    loader on while still reading the project's own checkpoints.
+    """
+    import numpy as np
+    from mmengine.logging.history_buffer import HistoryBuffer
+    allowed = [HistoryBuffer, np.ndarray, np.dtype]
+    try:
+        from numpy._core.multiarray import _reconstruct, scalar
+    except ImportError:  # numpy < 2
+        from numpy.core.multiarray import _reconstruct, scalar
+    allowed += [_reconstruct, scalar]
+    # numpy 2 pickles dtypes by their concrete class (e.g. Float64DType).
+    allowed += [type(np.dtype(t)) for t in (np.float64, np.float32, np.int64,
+                                           np.int32, np.bool_, np.uint8)]
+    return allowed
+
+
+@contextlib.contextmanager
+def safe_mmengine_checkpoint_loading() -> Iterator[None]:
+    """Context in which weights-only ``torch.load`` accepts mmengine metadata."""
+    with torch.serialization.safe_globals(mmengine_checkpoint_globals()):
+        yield
+
+
+def patch_mmengine_checkpoint_loading() -> bool:
+    """Let mmengine resume from its own checkpoints with safe loading kept on.
+
+    Symptom: ``tools/train.py CONFIG --resume`` (or ``load_from``) fails with
+    ``UnpicklingError: ... Unsupported global:
+    mmengine.logging.history_buffer.HistoryBuffer``.
+    Reason: torch>=2.6 defaults ``torch.load`` to ``weights_only=True``;
+    mmengine 0.10.7 calls ``torch.load`` without saying what else is allowed,
+    and its checkpoints carry the message hub (``HistoryBuffer``, numpy arrays).
+    Fix: wrap mmengine's local/HTTP/PAVI checkpoint loaders so that each load
+    allows exactly :func:`mmengine_checkpoint_globals`, only during that call.
+    Anything else (a pickled function, ``os.system``...) is still refused.
+    ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` is never set.
+
+    Returns:
+        bool: True when the loader was wrapped by this call.
+    """
+    from mmengine.runner import checkpoint as ckpt_module
+    loaders = ckpt_module.CheckpointLoader._schemes
+    patched = False
+    for prefix, loader in list(loaders.items()):
+        if getattr(loader, '_cpsc_safe_globals', False):
+            continue
+
+        def wrapped(*args, __loader=loader, **kwargs):
+            with safe_mmengine_checkpoint_loading():
+                return __loader(*args, **kwargs)
+
+        wrapped._cpsc_safe_globals = True
+        wrapped.__wrapped__ = loader
+        loaders[prefix] = wrapped
+        patched = True
+    return patched
+
+
+def patch_history_buffer_pickling() -> bool:
+    """Write mmengine checkpoints that PyTorch's weights-only loader can read.
+
+    Symptom: loading an mmengine checkpoint with ``weights_only=True`` fails
+    with ``Unsupported global: GLOBAL builtins.getattr`` even when
+    ``HistoryBuffer`` and numpy are allow-listed.
+    Reason: ``HistoryBuffer.__getstate__`` (mmengine 0.10.7) adds the
+    class-level ``_statistics_methods`` dict (functions) to every buffer's
+    pickled state; functions pickle as ``getattr(HistoryBuffer, 'min')``, and
+    allowing ``getattr`` in the loader would let a malicious file reach any
+    attribute of any object - a sandbox escape.
+    Fix: pickle a buffer's own data only. The statistics methods are
+    registered on the class at import time (``register_statistics``), so a
+    loaded buffer has them anyway; mmengine's ``__setstate__`` already accepts
+    a state without them. Checkpoints written by other mmengine programs still
+    carry ``getattr`` and are refused by the safe loader with a clear error.
+
+    Returns:
+        bool: True when ``HistoryBuffer.__getstate__`` was replaced.
+    """
+    from mmengine.logging.history_buffer import HistoryBuffer
+    if getattr(HistoryBuffer.__getstate__, '_cpsc_data_only', False):
+        return False
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop('statistics_methods', None)
+        return state
+
+    __getstate__._cpsc_data_only = True
+    __getstate__.__wrapped__ = HistoryBuffer.__getstate__
+    HistoryBuffer.__getstate__ = __getstate__
+    return True
+
+
+def apply_all() -> None:
+    """Apply every fix. Must run before ``mmrazor.models`` is imported."""
+    if 'mmrazor.models' in sys.modules and not _mmrazor_models_ok():
+        raise ImportError(
+            'mmrazor.models was imported before mmrazor_cpsc and failed on this '
+            'torch version. Import mmrazor_cpsc first (or add '
+            "custom_imports=dict(imports=['mmrazor_cpsc']) to the config and "
+            'use tools/train.py from this repository).')
+    patch_torch_quantization_names()
+    patch_history_buffer_pickling()
+    patch_mmengine_checkpoint_loading()
+
+
+def _mmrazor_models_ok() -> bool:
+    try:
+        from mmrazor.models import ConfigurableDistiller  # noqa: F401
+    except ImportError:
+        return False
+    return True

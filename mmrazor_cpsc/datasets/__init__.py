@@ -1,0 +1,3 @@
+from .data_free_dataset import DataFreeDataset
+
+__all__ = ['DataFreeDataset']

@@ -1,0 +1,340 @@
+"""The CPSC-DFKD update schedule: generator steps, then student steps."""
+from __future__ import annotations
+
+import contextlib
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+from mmengine.logging import MessageHub
+from mmengine.model import BaseModel
+from mmengine.optim import OptimWrapper, OptimWrapperDict
+from mmpretrain.structures import DataSample
+from mmrazor.models.algorithms.base import BaseAlgorithm
+from mmrazor.models.utils import add_prefix
+from mmrazor.registry import MODELS
+from torch import nn
+
+from ...utils import load_teacher_checkpoint
+
+# Sub-modules trained in each step, paired with their optim_wrapper key.
+GENERATOR_PARTS = ('generator', 'generator_distiller')
+STUDENT_PARTS = ('architecture', 'distiller')
+
+
+@MODELS.register_module()
+class CPSCDataFreeDistillation(BaseAlgorithm):
+    """Conditional pseudo-supervised contrast for data-free distillation.
+
+    Shao et al., "Conditional Pseudo-Supervised Contrast for Data-Free
+    Knowledge Distillation", Pattern Recognition 143 (2023), Alg. 1. Each
+    training iteration runs ``generator_steps`` generator updates, then
+    ``student_steps`` student updates, each on a fresh batch of noise ``z``
+    and labels ``y``:
+
+    * generator step: ``x = G(z, y)``; teacher and student see ``x`` under the
+      ``generator_distiller``'s recorders; its losses form L_G (Eq. 11: e.g.
+      -KL, -L_IKD, L_BN, L_SCL, CE(t, y) with their weights as configured),
+      and only the generator (and ``generator_distiller`` connectors, e.g. the
+      projection head) receive gradients.
+    * student step: ``x = G(z, y)`` without gradient; the ``distiller``'s
+      losses form L_S (Eq. 12: KL, L_IKD, CE(s, y)); only the student (and
+      ``distiller`` connectors) receive gradients.
+
+    Gradients are isolated explicitly: each step back-propagates into exactly
+    the parameters it updates (``backward(inputs=...)``), so no step leaves
+    stale gradients in another part (MMRazor's ``DataFreeDistillation`` leaks
+    the generator loss into the student). The teacher is frozen and always in
+    eval mode; its BN buffers never change.
+
+    Losses come from MMRazor ``ConfigurableDistiller`` s, so any MMRazor loss,
+    recorder or connector mixes in by config. The pseudo labels reach losses
+    through a ``GtLabels`` recorder: the models are called with data samples
+    carrying ``gt_label = y``.
+
+    Args:
+        architecture (dict | BaseModel): the student (an mmpretrain
+            classifier, e.g. ``cfg_path='mmpretrain::...'``).
+        teacher (dict | BaseModel): the teacher classifier.
+        generator (dict): the generator, called as ``G(z, y)`` (e.g.
+            ``CPSCGenerator``); must expose ``latent_dim`` and
+            ``num_classes``.
+        distiller (dict): ``ConfigurableDistiller`` of the student step.
+        generator_distiller (dict): ``ConfigurableDistiller`` of the
+            generator step.
+        teacher_ckpt (str, optional): teacher weights, read with PyTorch's
+            weights-only loader.
+        generator_steps (int): generator updates per iteration. Defaults to 1.
+        student_steps (int): student updates per iteration. Defaults to 5.
+        label_sampling (str): 'balanced' (every class equally often, random
+            remainder) or 'uniform' (i.i.d.). Defaults to 'balanced'.
+        check_finite (bool): stop with an error naming the loss term when any
+            term is NaN/Inf. Defaults to True.
+        data_preprocessor (dict, optional): preprocessor of the *real*
+            validation images; synthetic images are produced directly in the
+            normalised input space.
+        init_cfg (dict, optional): mmengine initialisation config.
+
+    Data:
+        ``train_step`` reads only the batch size from ``data`` (e.g. from
+        ``DataFreeDataset``); no training images are needed.
+    """
+    LABEL_SAMPLING = ('balanced', 'uniform')
+
+    def __init__(self,
+                 architecture: Union[BaseModel, Dict],
+                 teacher: Union[BaseModel, Dict],
+                 generator: Dict,
+                 distiller: Dict,
+                 generator_distiller: Dict,
+                 teacher_ckpt: Optional[str] = None,
+                 generator_steps: int = 1,
+                 student_steps: int = 5,
+                 label_sampling: str = 'balanced',
+                 check_finite: bool = True,
+                 data_preprocessor: Optional[Union[Dict, nn.Module]] = None,
+                 init_cfg: Optional[Dict] = None) -> None:
+        super().__init__(architecture, data_preprocessor, init_cfg)
+        for name, steps in (('generator_steps', generator_steps),
+                            ('student_steps', student_steps)):
+            if not isinstance(steps, int) or steps < 1:
+                raise ValueError(
+                    f'CPSCDataFreeDistillation: {name} must be an integer >= 1'
+                    f' (updates per iteration), got {steps!r}.')
+        if label_sampling not in self.LABEL_SAMPLING:
+            raise ValueError(
+                f'CPSCDataFreeDistillation: label_sampling must be one of '
+                f'{self.LABEL_SAMPLING}, got {label_sampling!r}.')
+        self.generator_steps = generator_steps
+        self.student_steps = student_steps
+        self.label_sampling = label_sampling
+        self.check_finite = check_finite
+
+        self.teacher = self._build_teacher(teacher, teacher_ckpt)
+        self.generator = MODELS.build(generator)
+        for attr in ('latent_dim', 'num_classes'):
+            if not hasattr(self.generator, attr):
+                raise TypeError(
+                    f'CPSCDataFreeDistillation: the generator '
+                    f'{type(self.generator).__name__} has no `{attr}`; use a '
+                    'class-conditional generator such as CPSCGenerator.')
+        self.distiller = MODELS.build(distiller)
+        self.generator_distiller = MODELS.build(generator_distiller)
+        for dist in (self.distiller, self.generator_distiller):
+            dist.prepare_from_student(self.student)
+            dist.prepare_from_teacher(self.teacher)
+        self._check_generator_fits_models()
+
+    # ------------------------------------------------------------------ build
+    @property
+    def student(self) -> nn.Module:
+        """Alias for ``architecture``."""
+        return self.architecture
+
+    @staticmethod
+    def _build_teacher(teacher: Union[BaseModel, Dict],
+                       teacher_ckpt: Optional[str]) -> BaseModel:
+        if isinstance(teacher, dict):
+            teacher = MODELS.build(teacher)
+        if not isinstance(teacher, BaseModel):
+            raise TypeError('CPSCDataFreeDistillation: teacher must be a config '
+                            f'dict or a BaseModel, got {type(teacher)}.')
+        if teacher_ckpt:
+            load_teacher_checkpoint(teacher, teacher_ckpt)
+            # Keep the runner's init_weights() from overwriting loaded weights.
+            teacher._is_init = True
+        teacher.requires_grad_(False)
+        teacher.eval()
+        return teacher
+
+    def _check_generator_fits_models(self) -> None:
+        """Dry-run two synthetic images through teacher and student."""
+        rng = torch.Generator().manual_seed(0)
+        z = torch.randn(2, self.generator.latent_dim, generator=rng)
+        labels = torch.tensor([0, min(1, self.generator.num_classes - 1)])
+        modes = {m: m.training for m in (self.generator, self.student)}
+        for module in modes:
+            module.eval()
+        try:
+            with torch.no_grad():
+                images = self.generator(z, labels)
+                for role, model in (('teacher', self.teacher),
+                                    ('student', self.student)):
+                    try:
+                        logits = model(images, None, mode='tensor')
+                    except Exception as err:
+                        raise ValueError(
+                            'CPSCDataFreeDistillation: the generator output '
+                            f'{tuple(images.shape[1:])} (C, H, W) does not fit '
+                            f'the {role} ({type(err).__name__}: {err}). Set the '
+                            "generator's out_channels and img_size to the "
+                            f"{role}'s input.") from None
+                    if logits.shape[-1] != self.generator.num_classes:
+                        raise ValueError(
+                            f'CPSCDataFreeDistillation: the generator has '
+                            f'num_classes={self.generator.num_classes} but the '
+                            f'{role} predicts {logits.shape[-1]} classes. Set '
+                            'generator.num_classes to the number of classes '
+                            'of the teacher.')
+        finally:
+            for module, training in modes.items():
+                module.train(training)
+
+    def train(self, mode: bool = True) -> 'CPSCDataFreeDistillation':
+        super().train(mode)
+        # The teacher is a fixed critic: BN uses (and never updates) its
+        # running statistics.
+        self.teacher.eval()
+        return self
+
+    # ------------------------------------------------------------------ steps
+    def sample_labels(self, batch_size: int,
+                      device: torch.device) -> torch.Tensor:
+        """Pseudo labels y for one step, shape (batch_size,)."""
+        num_classes = self.generator.num_classes
+        if self.label_sampling == 'uniform':
+            return torch.randint(num_classes, (batch_size, ), device=device)
+        # Balanced: each class floor(B/K) times, the remainder on random classes.
+        offset = int(torch.randint(num_classes, (1, )))
+        labels = (torch.arange(batch_size) + offset) % num_classes
+        return labels[torch.randperm(batch_size)].to(device)
+
+    def synthesize(self, batch_size: int,
+                   device: torch.device) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Fresh (images, labels) from the generator (gradients as the caller's
+        autograd mode allows)."""
+        labels = self.sample_labels(batch_size, device)
+        z = torch.randn(batch_size, self.generator.latent_dim, device=device)
+        return self.generator(z, labels), labels
+
+    @staticmethod
+    def _data_samples(labels: torch.Tensor) -> List[DataSample]:
+        return [DataSample().set_gt_label(y) for y in labels]
+
+    def _run_critics(self, distiller, images: torch.Tensor,
+                     labels: torch.Tensor,
+                     student_grad_sync: bool) -> torch.Tensor:
+        """Teacher and student forward under ``distiller``'s recorders.
+
+        Returns the teacher logits.
+        """
+        samples = self._data_samples(labels)
+        sync = (contextlib.nullcontext() if student_grad_sync else
+                _no_grad_sync(self.student))
+        with sync, distiller.student_recorders:
+            self.student(images, samples, mode='tensor')
+        with distiller.teacher_recorders:
+            teacher_logits = self.teacher(images, samples, mode='tensor')
+        return teacher_logits
+
+    def generator_step(self, batch_size: int,
+                       optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
+        """One generator update (L_G); returns log variables."""
+        device = _device_of(self.generator)
+        with optim_wrapper['generator'].optim_context(self.generator):
+            images, labels = self.synthesize(batch_size, device)
+            # The student's own gradients are never used here: skip DDP's
+            # gradient synchronisation for it.
+            teacher_logits = self._run_critics(
+                self.generator_distiller, images, labels,
+                student_grad_sync=False)
+            losses = self.generator_distiller.compute_distill_losses()
+        loss, log_vars = self._parse_and_check(losses, 'gen')
+        self._update(loss, GENERATOR_PARTS, optim_wrapper)
+        with torch.no_grad():
+            log_vars['gen.teacher_agreement'] = (
+                teacher_logits.argmax(1) == labels).float().mean()
+        return log_vars
+
+    def student_step(self, batch_size: int,
+                     optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
+        """One student update (L_S) on detached synthetic images."""
+        device = _device_of(self.generator)
+        with torch.no_grad():
+            images, labels = self.synthesize(batch_size, device)
+        with optim_wrapper['architecture'].optim_context(self.student):
+            self._run_critics(self.distiller, images, labels,
+                              student_grad_sync=True)
+            losses = self.distiller.compute_distill_losses()
+        loss, log_vars = self._parse_and_check(losses, 'stu')
+        self._update(loss, STUDENT_PARTS, optim_wrapper)
+        return log_vars
+
+    def train_step(self, data: Union[Dict, Sequence],
+                   optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
+        """``generator_steps`` generator updates, then ``student_steps``
+        student updates. Logs the last update of each kind."""
+        batch_size = _batch_size(data)
+        self.teacher.eval()
+        log_vars: Dict[str, torch.Tensor] = {}
+        for _ in range(self.generator_steps):
+            log_vars.update(self.generator_step(batch_size, optim_wrapper))
+        for _ in range(self.student_steps):
+            log_vars.update(self.student_step(batch_size, optim_wrapper))
+        return log_vars
+
+    # ---------------------------------------------------------------- helpers
+    def _parse_and_check(self, losses: Dict[str, torch.Tensor],
+                         prefix: str) -> Tuple[torch.Tensor, Dict]:
+        if self.check_finite:
+            for name, value in losses.items():
+                if not torch.isfinite(value).all():
+                    iteration = MessageHub.get_current_instance().get_info(
+                        'iter', None)
+                    raise FloatingPointError(
+                        f'CPSC: loss term {prefix}.{name} is {value.item()} at '
+                        f'iteration {iteration}. Training stopped before the '
+                        'update so no weight was corrupted; the last saved '
+                        'checkpoint in the work dir is intact. Lower the '
+                        'learning rates or this term\'s weight, or use the '
+                        "'log_mse' form for logit distances.")
+        loss, log_vars = self.parse_losses(losses)
+        return loss, add_prefix(log_vars, prefix)
+
+    def _update(self, loss: torch.Tensor, parts: Sequence[str],
+                optim_wrapper: OptimWrapperDict) -> None:
+        """Back-propagate into the parameters of ``parts`` only, then step."""
+        params: List[nn.Parameter] = []
+        wrappers: List[OptimWrapper] = []
+        for part in parts:
+            trainable = [
+                p for p in getattr(self, part).parameters() if p.requires_grad
+            ]
+            if not trainable:
+                continue
+            if part not in optim_wrapper:
+                raise KeyError(
+                    f'CPSCDataFreeDistillation: `{part}` has trainable '
+                    f'parameters (e.g. a projection head) but optim_wrapper has '
+                    f'no `{part}` entry. Add {part}=dict(optimizer=...) to '
+                    "optim_wrapper (constructor='mmrazor."
+                    "SeparateOptimWrapperConstructor').")
+            params += trainable
+            wrappers.append(optim_wrapper[part])
+        main = wrappers[0]
+        main.backward(main.scale_loss(loss), inputs=params)
+        if main.should_update():
+            for wrapper in wrappers:
+                wrapper.step()
+                wrapper.zero_grad()
+
+
+def _no_grad_sync(module: nn.Module):
+    """DDP's ``no_sync`` when ``module`` is DDP-wrapped, else nothing."""
+    no_sync = getattr(module, 'no_sync', None)
+    return no_sync() if callable(no_sync) else contextlib.nullcontext()
+
+
+def _device_of(module: nn.Module) -> torch.device:
+    return next(module.parameters()).device
+
+
+def _batch_size(data: Union[Dict, Sequence]) -> int:
+    if isinstance(data, dict):
+        for key in ('data_samples', 'inputs'):
+            if data.get(key) is not None:
+                return len(data[key])
+    elif isinstance(data, (list, tuple)):
+        return len(data)
+    raise TypeError('CPSCDataFreeDistillation.train_step: cannot read a batch '
+                    f'size from data of type {type(data).__name__}; use '
+                    'DataFreeDataset as the training dataset.')

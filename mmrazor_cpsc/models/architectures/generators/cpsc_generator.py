@@ -1,0 +1,124 @@
+"""The class-conditional generator of CPSC-DFKD."""
+from __future__ import annotations
+
+from typing import Dict, Optional
+
+import torch
+import torch.nn.functional as F
+from mmrazor.models.architectures.generators.base_generator import \
+    BaseGenerator
+from mmrazor.registry import MODELS
+from torch import nn
+
+from .conditional_batch_norm import ConditionalBatchNorm2d
+
+
+@MODELS.register_module()
+class CPSCGenerator(BaseGenerator):
+    """Class-conditional image generator with categorical feature embedding.
+
+    The generator of CPSC-DFKD (Shao et al., Pattern Recognition 2023, Sec. 3.2):
+    every normalisation layer is a :class:`ConditionalBatchNorm2d`, so the label
+    ``y`` selects per-class feature statistics and the categories' synthetic
+    distributions separate. Layout (S = ``img_size``, ngf = ``hidden_channels``)::
+
+        Linear(nz -> 2ngf * (S/4)^2) -> reshape -> CBN
+        -> up x2 -> conv3x3(2ngf -> 2ngf) -> CBN -> LeakyReLU(0.2)
+        -> up x2 -> conv3x3(2ngf -> ngf)  -> CBN -> LeakyReLU(0.2)
+        -> conv3x3(ngf -> C) -> tanh -> [CBN(C)]
+
+    The output lives in the teacher's *input* space (after the data
+    preprocessor's normalisation), which is why the last CBN is there: it lets
+    each class learn its own per-channel mean and scale.
+
+    Args:
+        img_size (int): output height and width S, a multiple of 4 (32 for
+            CIFAR/MNIST-padded, 28 for MNIST, 64 for Tiny-ImageNet).
+        latent_dim (int): noise dimension nz. Defaults to 256.
+        hidden_channels (int): base width ngf. Defaults to 64.
+        out_channels (int): image channels C; must match the teacher's input
+            (1 for MNIST, 3 for colour). Defaults to 3.
+        num_classes (int): number of categories K; must match the teacher.
+        final_norm (bool): apply the class-conditional BN after ``tanh`` as in
+            the paper. With False the output is bounded to [-1, 1].
+            Defaults to True.
+        negative_slope (float): LeakyReLU slope. Defaults to 0.2.
+        init_cfg (dict, optional): mmengine initialisation config.
+
+    Shapes:
+        forward(z, labels): z (N, nz) float, labels (N,) int64 in [0, K)
+        -> images (N, C, S, S).
+    """
+
+    def __init__(self,
+                 img_size: int = 32,
+                 latent_dim: int = 256,
+                 hidden_channels: int = 64,
+                 out_channels: int = 3,
+                 num_classes: int = 10,
+                 final_norm: bool = True,
+                 negative_slope: float = 0.2,
+                 init_cfg: Optional[Dict] = None) -> None:
+        super().__init__(img_size=img_size, latent_dim=latent_dim,
+                         hidden_channels=hidden_channels, init_cfg=init_cfg)
+        if img_size < 8 or img_size % 4:
+            raise ValueError(
+                f'CPSCGenerator: img_size must be a multiple of 4 and >= 8 '
+                f'(two x2 upsamplings from img_size/4), got {img_size}.')
+        if out_channels < 1 or num_classes < 2 or latent_dim < 1:
+            raise ValueError(
+                'CPSCGenerator: out_channels >= 1, num_classes >= 2 and '
+                f'latent_dim >= 1 are required, got out_channels={out_channels}'
+                f', num_classes={num_classes}, latent_dim={latent_dim}.')
+        self.out_channels = out_channels
+        self.num_classes = num_classes
+        self.init_size = img_size // 4
+        wide = 2 * hidden_channels
+
+        self.project = nn.Linear(latent_dim, wide * self.init_size**2)
+        self.norm0 = ConditionalBatchNorm2d(wide, num_classes)
+        self.conv1 = nn.Conv2d(wide, wide, 3, padding=1, bias=False)
+        self.norm1 = ConditionalBatchNorm2d(wide, num_classes)
+        self.conv2 = nn.Conv2d(wide, hidden_channels, 3, padding=1, bias=False)
+        self.norm2 = ConditionalBatchNorm2d(hidden_channels, num_classes)
+        self.to_image = nn.Conv2d(hidden_channels, out_channels, 3, padding=1)
+        self.norm_out = (ConditionalBatchNorm2d(out_channels, num_classes)
+                         if final_norm else None)
+        self.negative_slope = negative_slope
+
+    def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        if z.ndim != 2 or z.shape[1] != self.latent_dim:
+            raise ValueError(
+                f'CPSCGenerator expects noise of shape (N, {self.latent_dim}), '
+                f'got {tuple(z.shape)}.')
+        if labels.shape != (z.shape[0], ):
+            raise ValueError(
+                f'CPSCGenerator expects one label per noise vector: labels of '
+                f'shape ({z.shape[0]},), got {tuple(labels.shape)}.')
+        x = self.project(z).view(z.shape[0], -1, self.init_size,
+                                 self.init_size)
+        x = self.norm0(x, labels)
+        x = F.interpolate(x, scale_factor=2)
+        x = F.leaky_relu(self.norm1(self.conv1(x), labels), self.negative_slope)
+        x = F.interpolate(x, scale_factor=2)
+        x = F.leaky_relu(self.norm2(self.conv2(x), labels), self.negative_slope)
+        x = torch.tanh(self.to_image(x))
+        if self.norm_out is not None:
+            x = self.norm_out(x, labels)
+        return x
+
+    def sample(self, labels: torch.Tensor,
+               generator: Optional[torch.Generator] = None) -> torch.Tensor:
+        """Draw fresh noise on the generator's device and synthesise ``labels``.
+
+        Args:
+            labels (Tensor): (N,) int64 class indices.
+            generator (torch.Generator, optional): RNG for reproducible noise.
+
+        Returns:
+            Tensor: images (N, C, S, S).
+        """
+        device = self.project.weight.device
+        z = torch.randn(labels.shape[0], self.latent_dim, device=device,
+                        generator=generator)
+        return self(z, labels.to(device))

@@ -1,0 +1,3 @@
+from .lenet5_bn import LeNet5BN
+
+__all__ = ['LeNet5BN']

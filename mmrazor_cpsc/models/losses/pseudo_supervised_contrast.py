@@ -1,0 +1,79 @@
+"""Pseudo-supervised contrastive loss between teacher and student views."""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from mmrazor.registry import MODELS
+from torch import nn
+
+from ._utils import LabelsLike, as_feature_matrix, as_label_tensor
+
+
+@MODELS.register_module()
+class PseudoSupervisedContrastLoss(nn.Module):
+    """Supervised contrastive loss with the generator's labels as supervision.
+
+    L_SCL of CPSC-DFKD (Shao et al. 2023, Eq. 9, after Khosla et al.'s SupCon).
+    The student's and the teacher's features of the same synthetic batch are
+    two views. With the 2N views ``v`` (L2-normalised) and labels ``y`` repeated
+    for both views, for each anchor i with positives
+    ``P(i) = {p != i : y_p = y_i}``::
+
+        L_SCL = mean_i  -1/|P(i)| sum_{p in P(i)}
+                 log( exp(v_i . v_p / tau) / sum_{a != i} exp(v_i . v_a / tau) )
+
+    Every anchor has at least one positive (its other view), so a class that
+    appears once in the batch is still well defined.
+
+    Args:
+        temperature (float): tau > 0. Defaults to 0.07.
+        loss_weight (float): multiplier. Defaults to 1.0.
+
+    Inputs:
+        student_feats: (N, D) or (N, C, H, W) (global-pooled), or a tuple whose
+            last element is such a tensor. Project it to the teacher's width
+            with a connector (e.g. ``ProjectionHead``) when the widths differ.
+        teacher_feats: same batch, (N, D).
+        labels: (N,) int64 pseudo labels, or data samples with ``gt_label``.
+
+    Returns:
+        Tensor: scalar loss.
+    """
+
+    def __init__(self, temperature: float = 0.07,
+                 loss_weight: float = 1.0) -> None:
+        super().__init__()
+        if temperature <= 0:
+            raise ValueError('PseudoSupervisedContrastLoss: temperature must '
+                             f'be > 0, got {temperature}.')
+        self.temperature = temperature
+        self.loss_weight = loss_weight
+
+    def forward(self, student_feats, teacher_feats,
+                labels: LabelsLike) -> torch.Tensor:
+        f_s = as_feature_matrix(student_feats)
+        f_t = as_feature_matrix(teacher_feats)
+        if f_s.shape != f_t.shape:
+            raise ValueError(
+                'PseudoSupervisedContrastLoss: student features '
+                f'{tuple(f_s.shape)} and teacher features {tuple(f_t.shape)} '
+                'differ in shape. Add a projection connector (e.g. '
+                "connectors=dict(proj=dict(type='ProjectionHead', "
+                f'in_channels={f_s.shape[-1]}, out_channels={f_t.shape[-1]}))) '
+                "and map student_feats with connector='proj'.")
+        y = as_label_tensor(labels, f_s.device)
+        if y.numel() != f_s.shape[0]:
+            raise ValueError(f'PseudoSupervisedContrastLoss: {y.numel()} '
+                             f'labels for {f_s.shape[0]} features.')
+        views = F.normalize(torch.cat([f_s, f_t]), dim=1)
+        y = torch.cat([y, y])
+        n = views.shape[0]
+        logits = views @ views.t() / self.temperature
+        self_mask = torch.eye(n, dtype=torch.bool, device=views.device)
+        # Exclude each anchor from its own denominator; -inf gives exp() = 0.
+        logits = logits.masked_fill(self_mask, float('-inf'))
+        log_prob = logits - torch.logsumexp(logits, dim=1, keepdim=True)
+        positives = (y[:, None] == y[None, :]) & ~self_mask
+        pos_log_prob = log_prob.masked_fill(~positives, 0.0).sum(1)
+        loss = -(pos_log_prob / positives.sum(1)).mean()
+        return self.loss_weight * loss

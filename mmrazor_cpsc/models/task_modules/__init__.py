@@ -1,0 +1,3 @@
+from .recorder import BNStatisticsRecorder, GtLabelsRecorder
+
+__all__ = ['BNStatisticsRecorder', 'GtLabelsRecorder']

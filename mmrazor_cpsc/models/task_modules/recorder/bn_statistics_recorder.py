@@ -1,0 +1,79 @@
+"""Recorder of batch statistics at every BN layer of a model."""
+from __future__ import annotations
+
+from typing import List, Optional
+
+import torch
+from mmrazor.models.task_modules.recorder.base_recorder import BaseRecorder
+from mmrazor.registry import TASK_UTILS
+from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from ._source import find_source_module
+
+
+@TASK_UTILS.register_module()
+class BNStatisticsRecorder(BaseRecorder):
+    """Records, per forward call, the input statistics of every BN layer.
+
+    Feeds :class:`BNStatisticsLoss` (L_BN, DeepInversion's prior) through
+    MMRazor's ``ConfigurableDistiller``. Use ``type='BNStatistics'``.
+
+    Args:
+        source (str): sub-module to search for BN layers; '' (default) is the
+            whole model.
+
+    Record:
+        one list per forward call of the source module, holding for each BN
+        layer that ran a tuple ``(mean, var, running_mean, running_var)`` of
+        shape (C,) each; mean/var are the batch statistics of the layer's input
+        (over N, H, W; biased variance, as BN normalises with).
+
+    Raises:
+        ValueError: at initialisation when the source has no BN layers; BN
+        statistics matching is then impossible and must be switched off.
+    """
+
+    def __init__(self, source: str = '') -> None:
+        super().__init__(source)
+        self._recording = False
+        self.num_layers = 0
+
+    def prepare_from_model(self, model: Optional[nn.Module] = None) -> None:
+        if model is None:
+            raise ValueError('BNStatisticsRecorder needs a model to hook.')
+        root = find_source_module(model, self.source, 'BNStatisticsRecorder')
+        bn_layers = [m for m in root.modules() if isinstance(m, _BatchNorm)
+                     and m.track_running_stats]
+        if not bn_layers:
+            raise ValueError(
+                f'BNStatisticsRecorder: {type(model).__name__} has no '
+                'BatchNorm layers with running statistics under source '
+                f'{self.source!r}, so BN-statistics matching (L_BN) is '
+                'unavailable. Remove the BN-statistics loss and its recorder '
+                'from the distiller, or use a teacher with BatchNorm.')
+        self.num_layers = len(bn_layers)
+        root.register_forward_pre_hook(self._start_record)
+        for layer in bn_layers:
+            layer.register_forward_hook(self._record_layer)
+
+    def _start_record(self, module: nn.Module, args) -> None:
+        if self._recording:
+            self.data_buffer.append([])
+
+    def _record_layer(self, module: _BatchNorm, inputs, outputs) -> None:
+        if not self._recording:
+            return
+        x = inputs[0]
+        dims = [d for d in range(x.ndim) if d != 1]
+        mean = x.mean(dim=dims)
+        var = x.var(dim=dims, unbiased=False)
+        record: List = self.data_buffer[-1]
+        record.append((mean, var, module.running_mean, module.running_var))
+
+    def __enter__(self):
+        super().__enter__()
+        self._recording = True
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        self._recording = False

@@ -1,0 +1,7 @@
+from .checkpoint import (TeacherCheckpointError, load_teacher_checkpoint,
+                         read_state_dict)
+
+__all__ = ['TeacherCheckpointError', 'load_teacher_checkpoint', 'read_state_dict']
+from .config_checks import check_config, check_config_text  # noqa: E402
+
+__all__ += ['check_config', 'check_config_text']

@@ -1,0 +1,83 @@
+"""Safe loading of teacher checkpoints (which may come from strangers)."""
+from __future__ import annotations
+
+import os
+import pickle
+from collections import OrderedDict
+from typing import Dict
+
+import torch
+from torch import nn
+
+from ..compat import safe_mmengine_checkpoint_loading
+
+
+class TeacherCheckpointError(ValueError):
+    """A teacher checkpoint is missing, unsafe, unreadable or does not fit."""
+
+
+def read_state_dict(path: str) -> Dict[str, torch.Tensor]:
+    """Read a state dict with PyTorch's weights-only loader.
+
+    Accepts a plain ``state_dict`` file or an mmengine checkpoint
+    (``{'state_dict': ..., 'meta': ..., 'message_hub': ...}``). A file whose
+    pickle stream asks for anything but tensors, containers and mmengine's
+    logging buffers is refused before any of it runs.
+
+    Raises:
+        TeacherCheckpointError: with the file name and what to do.
+    """
+    if not os.path.isfile(path):
+        raise TeacherCheckpointError(
+            f'Teacher checkpoint {path!r} does not exist. Train the teacher '
+            'first (see README) or pass --cfg-options model.teacher_ckpt=PATH.')
+    try:
+        with safe_mmengine_checkpoint_loading():
+            checkpoint = torch.load(path, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise TeacherCheckpointError(
+            f'Refusing to load teacher checkpoint {path!r}: it contains pickled '
+            'objects other than weights, which could run code when loaded '
+            f'(weights-only loader said: {str(err).splitlines()[0]}). If you '
+            'trust the file, re-save it as a plain state dict: '
+            'torch.save(model.state_dict(), path).') from None
+    except Exception as err:  # corrupt zip, truncated file, not a checkpoint
+        raise TeacherCheckpointError(
+            f'Cannot read teacher checkpoint {path!r}: {type(err).__name__}: '
+            f'{err}. The file is corrupt or not a PyTorch checkpoint.') from None
+    if isinstance(checkpoint, dict) and 'state_dict' in checkpoint:
+        checkpoint = checkpoint['state_dict']
+    if not isinstance(checkpoint, dict) or not all(
+            isinstance(v, torch.Tensor) for v in checkpoint.values()):
+        raise TeacherCheckpointError(
+            f'Teacher checkpoint {path!r} holds no state dict of tensors '
+            f'(found {type(checkpoint).__name__}).')
+    prefix = 'module.'
+    if checkpoint and all(k.startswith(prefix) for k in checkpoint):
+        checkpoint = OrderedDict((k[len(prefix):], v)
+                                 for k, v in checkpoint.items())
+    return checkpoint
+
+
+def load_teacher_checkpoint(model: nn.Module, path: str) -> None:
+    """Load ``path`` into ``model`` strictly, explaining any mismatch."""
+    state_dict = read_state_dict(path)
+    own = model.state_dict()
+    missing = sorted(set(own) - set(state_dict))
+    unexpected = sorted(set(state_dict) - set(own))
+    mismatched = sorted(
+        f'{k}: checkpoint {tuple(state_dict[k].shape)} vs model '
+        f'{tuple(own[k].shape)}' for k in set(own) & set(state_dict)
+        if state_dict[k].shape != own[k].shape)
+    if missing or unexpected or mismatched:
+        def show(keys):
+            return ', '.join(keys[:8]) + (' ...' if len(keys) > 8 else '')
+
+        raise TeacherCheckpointError(
+            f'Teacher checkpoint {path!r} does not fit the teacher '
+            f'{type(model).__name__}: {len(missing)} missing keys [{show(missing)}]'
+            f'; {len(unexpected)} unexpected keys [{show(unexpected)}]; '
+            f'{len(mismatched)} shape mismatches [{show(mismatched)}]. Check '
+            'that model.teacher describes the architecture the checkpoint was '
+            'trained with.')
+    model.load_state_dict(state_dict, strict=True)

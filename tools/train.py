@@ -1,0 +1,47 @@
+"""Train with MMEngine's Runner: teachers, CPSC and any MMRazor algorithm.
+
+    python tools/train.py CONFIG [--work-dir DIR] [--resume] [--amp]
+        [--cfg-options key=value ...] [--launcher {none,pytorch,slurm,mpi}]
+"""
+import argparse
+import os
+
+import mmrazor_cpsc  # noqa: F401  (compatibility fixes before mmrazor.models)
+from mmengine.config import DictAction
+from mmengine.runner import Runner
+from mmrazor.utils import register_all_modules
+
+from mmrazor_cpsc.utils.cli import enable_amp, load_config
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Train a model or algorithm')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument('--amp', action='store_true',
+                        help='enable automatic mixed precision')
+    parser.add_argument('--resume', action='store_true',
+                        help='resume from the latest checkpoint in work_dir')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, key=value')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'])
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def main():
+    args = parse_args()
+    register_all_modules(False)
+    cfg = load_config(args.config, args.cfg_options, args.work_dir,
+                      args.launcher)
+    if args.amp:
+        enable_amp(cfg)
+    cfg.resume = args.resume
+    Runner.from_cfg(cfg).train()
+
+
+if __name__ == '__main__':
+    main()
