@@ -10,5 +10,9 @@ from . import compat
 
 compat.apply_all()
 
+# mmrazor.engine registers SeparateOptimWrapperConstructor, which CPSC
+# configs use; import it here so any entry point (mmengine's, ours) has it.
+import mmrazor.engine  # noqa: E402,F401
+
 from . import datasets, models  # noqa: E402,F401
 from .version import __version__  # noqa: E402,F401

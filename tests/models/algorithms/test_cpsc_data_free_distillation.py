@@ -1,0 +1,171 @@
+"""The CPSC update schedule on the real MMRazor/MMEngine stack (LeNet pair)."""
+import copy
+
+import pytest
+import torch
+from conftest import build_algorithm, small_mnist_cfg
+from mmrazor.registry import MODELS
+
+from mmrazor_cpsc.models import CPSCDataFreeDistillation
+
+BATCH = 20
+
+
+def snapshot(module):
+    return {k: v.detach().clone() for k, v in module.state_dict().items()}
+
+
+def params_snapshot(module):
+    return {k: p.detach().clone() for k, p in module.named_parameters()}
+
+
+def changed(before, module):
+    now = dict(module.named_parameters())
+    return [k for k in before if not torch.equal(before[k], now[k])]
+
+
+def test_generator_step_updates_only_the_generator(mnist_algorithm):
+    algo, optim = mnist_algorithm
+    student, teacher = params_snapshot(algo.student), snapshot(algo.teacher)
+    generator = params_snapshot(algo.generator)
+    head = params_snapshot(algo.generator_distiller)
+    log = algo.generator_step(BATCH, optim)
+    assert not changed(student, algo.student)
+    assert all(p.grad is None for p in algo.student.parameters()), \
+        'the generator loss leaked gradients into the student'
+    assert len(changed(generator, algo.generator)) == len(generator)
+    assert changed(head, algo.generator_distiller)  # projection head trains
+    for key, value in algo.teacher.state_dict().items():
+        assert torch.equal(value, teacher[key]), key
+    assert {'gen.loss', 'gen.loss_scl', 'gen.loss_bn', 'gen.loss_ce',
+            'gen.teacher_agreement'} <= set(log)
+
+
+def test_student_step_updates_only_the_student(mnist_algorithm):
+    algo, optim = mnist_algorithm
+    student, teacher = params_snapshot(algo.student), snapshot(algo.teacher)
+    generator = params_snapshot(algo.generator)
+    head = params_snapshot(algo.generator_distiller)
+    log = algo.student_step(BATCH, optim)
+    assert not changed(generator, algo.generator)
+    assert all(p.grad is None for p in algo.generator.parameters())
+    assert not changed(head, algo.generator_distiller)
+    assert len(changed(student, algo.student)) == len(student)
+    for key, value in algo.teacher.state_dict().items():
+        assert torch.equal(value, teacher[key]), key
+    assert {'stu.loss', 'stu.loss_kl', 'stu.loss_ikd', 'stu.loss_ce'} <= set(log)
+
+
+def test_train_step_runs_the_configured_schedule(mnist_algorithm):
+    algo, optim = mnist_algorithm
+    algo.generator_steps, algo.student_steps = 2, 3
+    calls = []
+    for name in ('generator_step', 'student_step'):
+        original = getattr(algo, name)
+
+        def counted(*args, __original=original, __name=name):
+            calls.append(__name)
+            return __original(*args)
+
+        setattr(algo, name, counted)
+    algo.train()
+    data = dict(inputs=[torch.zeros(1, 1, 1)] * BATCH,
+                data_samples=[None] * BATCH)
+    log = algo.train_step(data, optim)
+    assert calls == ['generator_step'] * 2 + ['student_step'] * 3
+    assert all(torch.isfinite(v) for v in log.values())
+    assert not algo.teacher.training, 'teacher must stay in eval mode'
+
+
+def test_teacher_is_frozen_and_stays_in_eval(mnist_algorithm):
+    algo, _ = mnist_algorithm
+    algo.train()
+    assert not algo.teacher.training
+    assert algo.student.training and algo.generator.training
+    assert not any(p.requires_grad for p in algo.teacher.parameters())
+
+
+@pytest.mark.parametrize('sampling', ['balanced', 'uniform'])
+def test_label_sampling(mnist_algorithm, sampling):
+    algo, _ = mnist_algorithm
+    algo.label_sampling = sampling
+    labels = algo.sample_labels(105, torch.device('cpu'))
+    counts = torch.bincount(labels, minlength=10)
+    assert labels.shape == (105, ) and counts.sum() == 105
+    if sampling == 'balanced':
+        assert counts.max() - counts.min() <= 1
+
+
+def test_projection_head_without_optimiser_is_explained(mnist_algorithm):
+    algo, optim = mnist_algorithm
+    del optim.optim_wrappers['generator_distiller']
+    with pytest.raises(KeyError, match='generator_distiller=dict'):
+        algo.generator_step(BATCH, optim)
+
+
+def test_non_finite_loss_stops_before_the_update(mnist_algorithm):
+    algo, optim = mnist_algorithm
+    student = params_snapshot(algo.student)
+    with torch.no_grad():
+        algo.student.head.fc.weight.fill_(float('nan'))
+    student['head.fc.weight'] = algo.student.head.fc.weight.detach().clone()
+    with pytest.raises(FloatingPointError, match=r'stu\.loss_kl'):
+        algo.student_step(BATCH, optim)
+    for key, value in algo.student.named_parameters():
+        assert torch.equal(value, student[key]) or key == 'head.fc.weight'
+
+
+@pytest.mark.parametrize('override,match', [
+    (dict(generator_steps=0), 'generator_steps must be an integer >= 1'),
+    (dict(student_steps=-1), 'student_steps must be an integer >= 1'),
+    (dict(label_sampling='stratified'), 'label_sampling must be one of'),
+])
+def test_bad_schedule_options(override, match):
+    with pytest.raises(ValueError, match=match):
+        MODELS.build(small_mnist_cfg(**override).model)
+
+
+def test_generator_classes_must_match_teacher():
+    cfg = small_mnist_cfg()
+    cfg.model.generator.num_classes = 100
+    with pytest.raises(ValueError, match='num_classes=100 but the teacher '
+                       'predicts 10'):
+        MODELS.build(cfg.model)
+
+
+@pytest.mark.parametrize('field,value', [('out_channels', 3),
+                                         ('img_size', 64)])
+def test_generator_output_must_fit_teacher_input(field, value):
+    cfg = small_mnist_cfg()
+    cfg.model.generator[field] = value
+    with pytest.raises(ValueError, match="generator's out_channels and "
+                       'img_size'):
+        MODELS.build(cfg.model)
+
+
+def test_non_conditional_generator_is_refused():
+    cfg = small_mnist_cfg()
+    cfg.model.generator = dict(type='DAFLGenerator', img_size=32,
+                               latent_dim=16, hidden_channels=8)
+    with pytest.raises(TypeError, match='class-conditional generator'):
+        MODELS.build(cfg.model)
+
+
+def test_teacher_checkpoint_is_loaded_and_protected(tmp_path):
+    cfg = small_mnist_cfg()
+    teacher = MODELS.build(copy.deepcopy(cfg.model.teacher))
+    ckpt = tmp_path / 'teacher.pth'
+    torch.save(teacher.state_dict(), ckpt)
+    cfg.model.teacher_ckpt = str(ckpt)
+    algo, optim = build_algorithm(cfg)  # init_weights() must not overwrite
+    for key, value in teacher.state_dict().items():
+        assert torch.equal(algo.teacher.state_dict()[key], value), key
+    algo.train()
+    data = dict(inputs=[torch.zeros(1, 1, 1)] * BATCH)
+    algo.train_step(data, optim)
+    for key, value in teacher.state_dict().items():
+        assert torch.equal(algo.teacher.state_dict()[key], value), key
+
+
+def test_registered():
+    assert MODELS.get('CPSCDataFreeDistillation') is CPSCDataFreeDistillation

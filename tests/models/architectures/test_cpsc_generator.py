@@ -1,0 +1,86 @@
+import pytest
+import torch
+from mmrazor.registry import MODELS
+
+from mmrazor_cpsc.models import ConditionalBatchNorm2d, CPSCGenerator
+
+
+@pytest.mark.parametrize('img_size,channels', [(32, 1), (32, 3), (64, 3),
+                                                (28, 1)])
+def test_output_shape(img_size, channels):
+    gen = MODELS.build(dict(type='CPSCGenerator', img_size=img_size,
+                            latent_dim=8, hidden_channels=4,
+                            out_channels=channels, num_classes=10))
+    out = gen(torch.randn(5, 8), torch.arange(5))
+    assert out.shape == (5, channels, img_size, img_size)
+    assert torch.isfinite(out).all()
+
+
+def test_range_bounded_without_final_norm():
+    gen = CPSCGenerator(img_size=32, latent_dim=8, hidden_channels=4,
+                        out_channels=3, num_classes=10, final_norm=False)
+    out = gen(torch.randn(16, 8) * 10, torch.arange(16) % 10)
+    assert out.abs().max() <= 1.0
+
+
+def test_final_norm_normalises_each_channel():
+    gen = CPSCGenerator(img_size=32, latent_dim=8, hidden_channels=4,
+                        out_channels=3, num_classes=10)
+    out = gen(torch.randn(64, 8), torch.arange(64) % 10)
+    # Identity class affine at init: per-channel batch mean 0, variance 1.
+    assert torch.allclose(out.mean(dim=(0, 2, 3)), torch.zeros(3), atol=1e-4)
+    assert torch.allclose(out.var(dim=(0, 2, 3), unbiased=False),
+                          torch.ones(3), atol=1e-2)
+
+
+def test_labels_condition_the_images():
+    torch.manual_seed(0)
+    gen = CPSCGenerator(img_size=32, latent_dim=8, hidden_channels=4,
+                        out_channels=1, num_classes=10)
+    # Give each class its own scale/shift, as training does.
+    for module in gen.modules():
+        if isinstance(module, ConditionalBatchNorm2d):
+            torch.nn.init.normal_(module.scale.weight, 1.0, 0.3)
+            torch.nn.init.normal_(module.shift.weight, 0.0, 0.3)
+    gen.eval()
+    z = torch.randn(1, 8).repeat(2, 1)
+    out = gen(z, torch.tensor([3, 7]))
+    assert not torch.allclose(out[0], out[1], atol=1e-3)
+    same = gen(z, torch.tensor([3, 3]))
+    assert torch.allclose(same[0], same[1])
+
+
+def test_only_the_used_class_embeddings_receive_gradients():
+    gen = CPSCGenerator(img_size=32, latent_dim=8, hidden_channels=4,
+                        out_channels=1, num_classes=10)
+    out = gen(torch.randn(4, 8), torch.tensor([2, 2, 5, 5]))
+    (out * torch.randn_like(out)).sum().backward()
+    for module in gen.modules():
+        if isinstance(module, ConditionalBatchNorm2d):
+            grad_rows = module.scale.weight.grad.abs().sum(1)
+            assert grad_rows[2] > 0 and grad_rows[5] > 0
+            assert grad_rows[[0, 1, 3, 4, 6, 7, 8, 9]].sum() == 0
+            assert module.shift.weight.grad.abs().sum(1)[2] > 0
+
+
+def test_embeddings_start_as_identity_affine():
+    cbn = ConditionalBatchNorm2d(4, num_classes=3)
+    assert torch.equal(cbn.scale.weight, torch.ones(3, 4))
+    assert torch.equal(cbn.shift.weight, torch.zeros(3, 4))
+
+
+@pytest.mark.parametrize('kwargs,match', [
+    (dict(img_size=30), 'multiple of 4'),
+    (dict(num_classes=1), 'num_classes'),
+])
+def test_bad_arguments_are_explained(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        CPSCGenerator(**kwargs)
+
+
+def test_bad_inputs_are_explained():
+    gen = CPSCGenerator(latent_dim=8, hidden_channels=4)
+    with pytest.raises(ValueError, match=r'\(N, 8\)'):
+        gen(torch.randn(2, 9), torch.tensor([0, 1]))
+    with pytest.raises(ValueError, match='one label per noise'):
+        gen(torch.randn(2, 8), torch.tensor([0, 1, 2]))

@@ -1,0 +1,141 @@
+"""Each CPSC loss against a value computed by hand on a tiny example."""
+import math
+
+import pytest
+import torch
+from mmpretrain.structures import DataSample
+from mmrazor.registry import MODELS
+
+E = math.e
+
+
+def build(cfg):
+    return MODELS.build(cfg)
+
+
+class TestPseudoSupervisedContrast:
+
+    def loss(self, **kwargs):
+        return build(dict(type='PseudoSupervisedContrastLoss', **kwargs))
+
+    def test_positive_is_the_other_view(self):
+        # Views e1, e2 (student) and e1, e2 (teacher); tau = 1. Anchor e1:
+        # similarities to (e2, e1', e2') = (0, 1, 0); its one positive is e1'.
+        # loss = -(1 - log(e^0 + e^1 + e^0)) for every anchor.
+        f = torch.eye(2)
+        value = self.loss(temperature=1.0)(f, f.clone(), torch.tensor([0, 1]))
+        assert value.item() == pytest.approx(math.log(2 + E) - 1, rel=1e-5)
+
+    def test_same_class_samples_across_views_are_positives(self):
+        # Same features, one class: anchor e1 has positives (e2, e1', e2')
+        # with log-probs (0, 1, 0) - log(2 + e): loss = log(2 + e) - 1/3.
+        f = torch.eye(2)
+        value = self.loss(temperature=1.0)(f, f.clone(), torch.tensor([0, 0]))
+        assert value.item() == pytest.approx(math.log(2 + E) - 1 / 3, rel=1e-5)
+
+    def test_temperature_and_weight_and_normalisation(self):
+        # Scaling features changes nothing (L2-normalised); tau = 0.5 doubles
+        # the similarities; weight multiplies.
+        f = torch.eye(2) * 3
+        value = self.loss(temperature=0.5, loss_weight=2.0)(
+            f, f.clone(), torch.tensor([0, 1]))
+        expected = 2.0 * (math.log(2 + E**2) - 2)
+        assert value.item() == pytest.approx(expected, rel=1e-5)
+
+    def test_accepts_data_samples_and_feature_maps(self):
+        f = torch.eye(2)[:, :, None, None].expand(2, 2, 3, 3)
+        samples = [DataSample().set_gt_label(i) for i in (0, 1)]
+        value = self.loss(temperature=1.0)((f, ), f.clone(), samples)
+        assert value.item() == pytest.approx(math.log(2 + E) - 1, rel=1e-5)
+
+    def test_width_mismatch_names_the_fix(self):
+        with pytest.raises(ValueError, match='ProjectionHead'):
+            self.loss()(torch.randn(4, 3), torch.randn(4, 5),
+                        torch.tensor([0, 1, 0, 1]))
+
+    def test_gradients_reach_both_views(self):
+        f_s = torch.randn(6, 4, requires_grad=True)
+        f_t = torch.randn(6, 4, requires_grad=True)
+        self.loss()(f_s, f_t, torch.tensor([0, 0, 1, 1, 2, 2])).backward()
+        assert f_s.grad.abs().sum() > 0 and f_t.grad.abs().sum() > 0
+
+    def test_bad_temperature(self):
+        with pytest.raises(ValueError, match='temperature'):
+            self.loss(temperature=0)
+
+
+class TestLogitDistance:
+    s = torch.tensor([[1.0, 2.0]])
+    t = torch.tensor([[0.0, 0.0]])
+
+    @pytest.mark.parametrize('mode,expected', [
+        ('mse', 2.5),
+        ('log_mse', math.log(2.5)),
+        ('l2', math.sqrt(5)),
+        ('log_l2', math.log(math.sqrt(5))),
+    ])
+    def test_forms(self, mode, expected):
+        loss = build(dict(type='LogitDistanceLoss', mode=mode, eps=1e-12,
+                          loss_weight=-2.0))
+        assert loss(self.s, self.t).item() == pytest.approx(-2 * expected,
+                                                            rel=1e-5)
+
+    @pytest.mark.parametrize('mode', ['mse', 'log_mse', 'l2', 'log_l2'])
+    def test_finite_value_and_gradient_when_logits_coincide(self, mode):
+        s = torch.tensor([[0.3, -1.0]], requires_grad=True)
+        value = build(dict(type='LogitDistanceLoss', mode=mode))(s, s.detach())
+        value.backward()
+        assert torch.isfinite(value) and torch.isfinite(s.grad).all()
+
+    def test_teacher_detach(self):
+        s = torch.randn(2, 3, requires_grad=True)
+        t = torch.randn(2, 3, requires_grad=True)
+        build(dict(type='LogitDistanceLoss', teacher_detach=True))(s,
+                                                                   t).backward()
+        assert t.grad is None and s.grad is not None
+
+    def test_bad_mode_lists_choices(self):
+        with pytest.raises(ValueError, match="'mse', 'log_mse'"):
+            build(dict(type='LogitDistanceLoss', mode='huber'))
+
+
+class TestConditionalCrossEntropy:
+
+    def test_on_logits(self):
+        loss = build(dict(type='ConditionalCrossEntropyLoss', loss_weight=0.5))
+        value = loss(torch.tensor([[2.0, 0.0]]), torch.tensor([0]))
+        assert value.item() == pytest.approx(0.5 * math.log(1 + E**-2),
+                                             rel=1e-5)
+
+    def test_reference_double_softmax(self):
+        loss = build(dict(type='ConditionalCrossEntropyLoss',
+                          reference_double_softmax=True))
+        p = torch.tensor([2.0, 0.0]).softmax(0)
+        expected = math.log(1 + math.exp(-(p[0] - p[1]).item()))
+        value = loss(torch.tensor([[2.0, 0.0]]), torch.tensor([0]))
+        assert value.item() == pytest.approx(expected, rel=1e-5)
+
+    def test_data_sample_labels(self):
+        loss = build(dict(type='ConditionalCrossEntropyLoss'))
+        samples = [DataSample().set_gt_label(1)]
+        value = loss(torch.tensor([[0.0, 0.0]]), samples)
+        assert value.item() == pytest.approx(math.log(2), rel=1e-5)
+
+
+class TestBNStatistics:
+
+    def test_sum_of_norms_over_layers(self):
+        one = (torch.tensor([1.0, 2.0]), torch.tensor([1.0, 1.0]),
+               torch.zeros(2), torch.ones(2))
+        two = (torch.zeros(3), torch.tensor([4.0, 1.0, 1.0]), torch.zeros(3),
+               torch.ones(3))
+        loss = build(dict(type='BNStatisticsLoss', loss_weight=2.0))
+        assert loss([one, two]).item() == pytest.approx(
+            2 * (math.sqrt(5) + 3.0), rel=1e-6)
+        mean_loss = build(dict(type='BNStatisticsLoss', reduction='mean'))
+        assert mean_loss([one, two]).item() == pytest.approx(
+            (math.sqrt(5) + 3.0) / 2, rel=1e-6)
+
+    def test_no_layers_is_an_error(self):
+        with pytest.raises(ValueError, match='no BN statistics'):
+            build(dict(type='BNStatisticsLoss'))([])

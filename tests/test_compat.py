@@ -1,0 +1,91 @@
+"""Each compatibility fix: the upstream symptom without it, and the fix."""
+import os
+import pickle
+import subprocess
+import sys
+
+import pytest
+import torch
+from mmengine.logging import HistoryBuffer
+from mmengine.runner.checkpoint import CheckpointLoader
+
+from mmrazor_cpsc import compat
+
+
+def _run(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, '-c', code], capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_mmrazor_models_fails_without_fix_and_imports_with_it():
+    bare = _run('import mmrazor.models')
+    assert bare.returncode != 0
+    assert 'torch>=1.13' in bare.stderr
+    fixed = _run('import mmrazor_cpsc, mmrazor.models; '
+                 'from mmrazor.models import DAFLDataFreeDistillation; '
+                 'print("ok")')
+    assert fixed.returncode == 0, fixed.stderr[-2000:]
+    assert fixed.stdout.strip().endswith('ok')
+
+
+def test_quantization_patch_is_idempotent():
+    assert compat.patch_torch_quantization_names() == []
+
+
+def _history_checkpoint(path):
+    buffer = HistoryBuffer()
+    buffer.update(1.5)
+    torch.save({'state_dict': {'w': torch.ones(2)},
+                'message_hub': {'log_scalars': {'loss': buffer}}}, path)
+
+
+def test_history_buffer_pickles_functions_without_fix(tmp_path, monkeypatch):
+    path = tmp_path / 'old.pth'
+    monkeypatch.setattr(HistoryBuffer, '__getstate__',
+                        HistoryBuffer.__getstate__.__wrapped__)
+    _history_checkpoint(path)
+    with pytest.raises(pickle.UnpicklingError, match='getattr'):
+        with compat.safe_mmengine_checkpoint_loading():
+            torch.load(path, weights_only=True)
+
+
+def test_history_buffer_loads_weights_only_with_fix(tmp_path):
+    path = tmp_path / 'new.pth'
+    _history_checkpoint(path)
+    with compat.safe_mmengine_checkpoint_loading():
+        loaded = torch.load(path, weights_only=True)
+    buffer = loaded['message_hub']['log_scalars']['loss']
+    assert buffer.current() == 1.5
+    assert buffer.mean() == 1.5  # statistics methods come back from the class
+
+
+def test_mmengine_loader_refuses_history_without_fix_and_reads_it_with(
+        tmp_path):
+    path = os.fspath(tmp_path / 'ckpt.pth')
+    _history_checkpoint(path)
+    loader = CheckpointLoader._get_checkpoint_loader(path)
+    assert getattr(loader, '_cpsc_safe_globals', False)
+    with pytest.raises(pickle.UnpicklingError, match='HistoryBuffer'):
+        loader.__wrapped__(path, map_location='cpu')
+    checkpoint = loader(path, map_location='cpu')
+    assert torch.equal(checkpoint['state_dict']['w'], torch.ones(2))
+
+
+class _Payload:
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, 'w'))
+
+
+def test_mmengine_loader_still_refuses_code(tmp_path):
+    path = os.fspath(tmp_path / 'evil.pth')
+    marker = tmp_path / 'pwned'
+    torch.save({'state_dict': {}, 'x': _Payload(os.fspath(marker))}, path)
+    loader = CheckpointLoader._get_checkpoint_loader(path)
+    with pytest.raises(pickle.UnpicklingError):
+        loader(path, map_location='cpu')
+    assert not marker.exists()
+    assert os.environ.get('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD') is None

@@ -1,0 +1,104 @@
+"""A short real run: tools/train.py -> checkpoint -> --resume -> student export.
+
+Everything goes through the command-line tools and mmengine's Runner, on an
+MNIST-format dataset written to a temporary directory.
+"""
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+from conftest import MNIST_CONFIG, REPO, TEACHER_CONFIG
+from mmengine.config import Config
+from mmengine.runner import load_checkpoint
+from mmpretrain.registry import MODELS as PRETRAIN_MODELS
+
+from mmrazor_cpsc.compat import safe_mmengine_checkpoint_loading
+from mmrazor_cpsc.utils import export_student
+
+
+def load_safely(path):
+    """Our checkpoints must stay readable by the weights-only loader."""
+    with safe_mmengine_checkpoint_loading():
+        return torch.load(path, map_location='cpu', weights_only=True)
+
+
+def run_tool(*args):
+    result = subprocess.run([sys.executable, *args], cwd=REPO,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return result
+
+
+def cpsc_options(mnist_root, teacher_ckpt, max_iters):
+    return [
+        '--cfg-options', f'model.teacher_ckpt={teacher_ckpt}',
+        f'val_dataloader.dataset.data_root={mnist_root}',
+        f'test_dataloader.dataset.data_root={mnist_root}',
+        f'train_cfg.max_iters={max_iters}', 'train_cfg.val_interval=2',
+        'train_dataloader.batch_size=16', 'val_dataloader.batch_size=20',
+        'model.generator.hidden_channels=8', 'model.student_steps=2',
+        'default_hooks.checkpoint.interval=2', 'default_hooks.logger.interval=1',
+        'randomness.seed=3'
+    ]
+
+
+@pytest.fixture(scope='module')
+def teacher_ckpt(tmp_path_factory):
+    """A LeNet-5-BN teacher saved as a plain state dict (random weights)."""
+    cfg = Config.fromfile(TEACHER_CONFIG)
+    torch.manual_seed(0)
+    teacher = PRETRAIN_MODELS.build(cfg.model)
+    path = tmp_path_factory.mktemp('teacher') / 'teacher.pth'
+    torch.save(teacher.state_dict(), path)
+    return os.fspath(path)
+
+
+def test_train_checkpoint_resume_and_export(tmp_path, fake_mnist_root,
+                                            teacher_ckpt):
+    work_dir = os.fspath(tmp_path / 'work')
+    run_tool('tools/train.py', MNIST_CONFIG, '--work-dir', work_dir,
+             *cpsc_options(fake_mnist_root, teacher_ckpt, 4))
+    assert osp.isfile(osp.join(work_dir, 'iter_4.pth'))
+    first = load_safely(osp.join(work_dir, 'iter_4.pth'))
+    assert first['meta']['iter'] == 4
+    assert {'architecture', 'generator'} <= set(first['optimizer'])
+
+    # Resume to 6 iterations: must continue from iteration 4, not restart.
+    result = run_tool('tools/train.py', MNIST_CONFIG, '--work-dir', work_dir,
+                      '--resume', *cpsc_options(fake_mnist_root, teacher_ckpt,
+                                                6))
+    log = result.stdout + result.stderr
+    assert 'resumed' in log.lower()
+    assert 'Iter(train) [5/6]' in log and 'Iter(train) [1/6]' not in log
+    resumed = load_safely(osp.join(work_dir, 'iter_6.pth'))
+    assert resumed['meta']['iter'] == 6
+
+    # The student as a plain mmpretrain classifier.
+    student_path = os.fspath(tmp_path / 'student.pth')
+    run_tool('tools/convert_student_checkpoint.py',
+             osp.join(work_dir, 'iter_6.pth'), student_path)
+    cfg = Config.fromfile(MNIST_CONFIG)
+    student = PRETRAIN_MODELS.build(cfg.model.architecture)
+    load_checkpoint(student, student_path, strict=True)
+    for key, value in student.state_dict().items():
+        assert torch.equal(value, resumed['state_dict'][f'architecture.{key}'])
+
+    # ... and mmpretrain's tools evaluate it on the (fake) test set.
+    metrics_file = os.fspath(tmp_path / 'metrics.json')
+    run_tool('tools/test.py', TEACHER_CONFIG, student_path,
+             '--work-dir', os.fspath(tmp_path / 'test'),
+             '--out-metrics', metrics_file, '--cfg-options',
+             f'test_dataloader.dataset.data_root={fake_mnist_root}',
+             'model.backbone.channels=[3,8,60]', 'model.backbone.fc_channels=42',
+             'model.head.in_channels=42')
+    with open(metrics_file) as f:
+        assert 0 <= json.load(f)['accuracy/top1'] <= 100
+
+
+def test_export_refuses_non_distillation_checkpoint(tmp_path, teacher_ckpt):
+    with pytest.raises(ValueError, match="no weights under 'architecture.'"):
+        export_student(teacher_ckpt, os.fspath(tmp_path / 'x.pth'))

@@ -1,0 +1,82 @@
+"""Teacher checkpoints are read safely, and problems are named clearly."""
+import os
+
+import pytest
+import torch
+from mmpretrain.registry import MODELS
+
+from mmrazor_cpsc.utils import (TeacherCheckpointError,
+                                load_teacher_checkpoint, read_state_dict)
+
+
+def teacher():
+    return MODELS.build(dict(
+        type='ImageClassifier', backbone=dict(type='LeNet5BN'),
+        head=dict(type='LinearClsHead', num_classes=10, in_channels=84)))
+
+
+class Payload:
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, 'w'))
+
+
+def test_pickle_payload_is_refused_and_never_runs(tmp_path):
+    marker = tmp_path / 'payload_ran'
+    path = tmp_path / 'evil_teacher.pth'
+    state = teacher().state_dict()
+    state['extra'] = Payload(os.fspath(marker))
+    torch.save(state, path)
+    with pytest.raises(TeacherCheckpointError) as err:
+        load_teacher_checkpoint(teacher(), os.fspath(path))
+    assert 'evil_teacher.pth' in str(err.value)
+    assert 'could run code' in str(err.value)
+    assert not marker.exists()
+
+
+def test_plain_and_mmengine_style_checkpoints_load(tmp_path):
+    source = teacher()
+    for name, payload in (('plain.pth', source.state_dict()),
+                          ('mmengine.pth', {'state_dict': source.state_dict(),
+                                            'meta': {'epoch': 3}}),
+                          ('ddp.pth', {f'module.{k}': v for k, v in
+                                       source.state_dict().items()})):
+        torch.save(payload, tmp_path / name)
+        target = teacher()
+        load_teacher_checkpoint(target, os.fspath(tmp_path / name))
+        for key, value in source.state_dict().items():
+            assert torch.equal(target.state_dict()[key], value)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(TeacherCheckpointError, match='does not exist'):
+        read_state_dict(os.fspath(tmp_path / 'nope.pth'))
+
+
+def test_corrupt_file(tmp_path):
+    path = tmp_path / 'corrupt.pth'
+    torch.save(teacher().state_dict(), path)
+    path.write_bytes(path.read_bytes()[:200])
+    with pytest.raises(TeacherCheckpointError, match='corrupt'):
+        read_state_dict(os.fspath(path))
+
+
+def test_wrong_architecture_lists_keys(tmp_path):
+    path = tmp_path / 'half.pth'
+    half = MODELS.build(dict(
+        type='ImageClassifier',
+        backbone=dict(type='LeNet5BN', channels=(3, 8, 60), fc_channels=42),
+        head=dict(type='LinearClsHead', num_classes=10, in_channels=42)))
+    state = half.state_dict()
+    state['backbone.extra.weight'] = torch.zeros(1)
+    del state['head.fc.bias']
+    torch.save(state, path)
+    with pytest.raises(TeacherCheckpointError) as err:
+        load_teacher_checkpoint(teacher(), os.fspath(path))
+    message = str(err.value)
+    assert '1 missing keys [head.fc.bias]' in message
+    assert '1 unexpected keys [backbone.extra.weight]' in message
+    assert 'backbone.features.0.weight: checkpoint (3, 1, 5, 5)' in message
