@@ -19,7 +19,7 @@ import torch
 __all__ = [
     'apply_all', 'patch_torch_quantization_names', 'mmengine_checkpoint_globals',
     'safe_mmengine_checkpoint_loading', 'patch_mmengine_checkpoint_loading',
-    'patch_history_buffer_pickling'
+    'patch_history_buffer_pickling', 'patch_cpu_distributed'
 ]
 
 _QUANT_SETTERS = ('_set_input_output_observed', '_set_overwrite_output_observer',
@@ -178,6 +178,63 @@ def patch_history_buffer_pickling() -> bool:
     return True
 
 
+def patch_cpu_distributed() -> List[str]:
+    """Let mmengine's PyTorch launcher run on CPU with the gloo backend.
+
+    Symptoms (no GPU, ``tools/dist_train.sh CONFIG 2`` with
+    ``env_cfg.dist_cfg.backend='gloo'``):
+    ``RuntimeError: Found no NVIDIA driver on your system`` from
+    ``mmengine.dist.utils._init_dist_pytorch``; once past that,
+    ``ValueError: DistributedDataParallel device_ids and output_device
+    arguments only work with single-device/multiple-device GPU modules``.
+    Reason: mmengine 0.10.7 calls ``torch.cuda.set_device(local_rank)``
+    unconditionally, and ``Runner.wrap_model`` always passes
+    ``device_ids=[LOCAL_RANK]`` to DDP wrappers, which is only valid for CUDA
+    modules.
+    Fix: skip ``set_device`` when CUDA is unavailable; drop ``device_ids`` /
+    ``output_device`` when the wrapped module lives on the CPU. GPU runs are
+    unchanged.
+
+    Returns:
+        list[str]: what was patched by this call.
+    """
+    from mmengine.dist import utils as dist_utils
+    from mmengine.model.wrappers import MMDistributedDataParallel
+    patched: List[str] = []
+
+    original_init_dist = dist_utils._init_dist_pytorch
+    if not getattr(original_init_dist, '_cpsc_cpu', False):
+
+        def _init_dist_pytorch(backend='nccl', init_backend='torch', **kwargs):
+            if torch.cuda.is_available():
+                return original_init_dist(backend, init_backend=init_backend,
+                                          **kwargs)
+            torch.distributed.init_process_group(backend=backend, **kwargs)
+
+        _init_dist_pytorch._cpsc_cpu = True
+        _init_dist_pytorch.__wrapped__ = original_init_dist
+        dist_utils._init_dist_pytorch = _init_dist_pytorch
+        patched.append('mmengine.dist.utils._init_dist_pytorch')
+
+    original_ddp_init = MMDistributedDataParallel.__init__
+    if not getattr(original_ddp_init, '_cpsc_cpu', False):
+
+        def __init__(self, module, detect_anomalous_params=False, **kwargs):
+            first = next(module.parameters(), None)
+            if first is not None and first.device.type == 'cpu':
+                kwargs.pop('device_ids', None)
+                kwargs.pop('output_device', None)
+            original_ddp_init(self, module=module,
+                              detect_anomalous_params=detect_anomalous_params,
+                              **kwargs)
+
+        __init__._cpsc_cpu = True
+        __init__.__wrapped__ = original_ddp_init
+        MMDistributedDataParallel.__init__ = __init__
+        patched.append('MMDistributedDataParallel.__init__')
+    return patched
+
+
 def apply_all() -> None:
     """Apply every fix. Must run before ``mmrazor.models`` is imported."""
     if 'mmrazor.models' in sys.modules and not _mmrazor_models_ok():
@@ -189,6 +246,7 @@ def apply_all() -> None:
     patch_torch_quantization_names()
     patch_history_buffer_pickling()
     patch_mmengine_checkpoint_loading()
+    patch_cpu_distributed()
 
 
 def _mmrazor_models_ok() -> bool:

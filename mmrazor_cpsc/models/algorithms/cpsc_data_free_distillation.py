@@ -5,8 +5,9 @@ import contextlib
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
+import torch.distributed as dist
 from mmengine.logging import MessageHub
-from mmengine.model import BaseModel
+from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmpretrain.structures import DataSample
 from mmrazor.models.algorithms.base import BaseAlgorithm
@@ -117,11 +118,24 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
                     f'CPSCDataFreeDistillation: the generator '
                     f'{type(self.generator).__name__} has no `{attr}`; use a '
                     'class-conditional generator such as CPSCGenerator.')
+        # Read once here: under DDP the generator becomes a wrapper that
+        # does not expose them (MMRazor's DataFreeDistillation reaches into
+        # `.module` for this and so fails in a single process).
+        self.latent_dim: int = self.generator.latent_dim
+        self.num_classes: int = self.generator.num_classes
         self.distiller = MODELS.build(distiller)
         self.generator_distiller = MODELS.build(generator_distiller)
         for dist in (self.distiller, self.generator_distiller):
             dist.prepare_from_student(self.student)
             dist.prepare_from_teacher(self.teacher)
+        # Plain references that survive DDP wrapping: the runner's
+        # MMSeparateDistributedDataParallel wraps every child with trainable
+        # parameters (the generator distiller holds the projection head), and
+        # the wrapper hides the recorders and compute_distill_losses.
+        self._distillers = dict(generator_distiller=self.generator_distiller,
+                                distiller=self.distiller)
+        self.register_state_dict_post_hook(_drop_wrapper_segments)
+        self.register_load_state_dict_pre_hook(_add_wrapper_segments)
         self._check_generator_fits_models()
 
     # ------------------------------------------------------------------ build
@@ -149,8 +163,8 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
     def _check_generator_fits_models(self) -> None:
         """Dry-run two synthetic images through teacher and student."""
         rng = torch.Generator().manual_seed(0)
-        z = torch.randn(2, self.generator.latent_dim, generator=rng)
-        labels = torch.tensor([0, min(1, self.generator.num_classes - 1)])
+        z = torch.randn(2, self.latent_dim, generator=rng)
+        labels = torch.tensor([0, min(1, self.num_classes - 1)])
         modes = {m: m.training for m in (self.generator, self.student)}
         for module in modes:
             module.eval()
@@ -168,10 +182,10 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
                             f'the {role} ({type(err).__name__}: {err}). Set the '
                             "generator's out_channels and img_size to the "
                             f"{role}'s input.") from None
-                    if logits.shape[-1] != self.generator.num_classes:
+                    if logits.shape[-1] != self.num_classes:
                         raise ValueError(
                             f'CPSCDataFreeDistillation: the generator has '
-                            f'num_classes={self.generator.num_classes} but the '
+                            f'num_classes={self.num_classes} but the '
                             f'{role} predicts {logits.shape[-1]} classes. Set '
                             'generator.num_classes to the number of classes '
                             'of the teacher.')
@@ -190,7 +204,7 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
     def sample_labels(self, batch_size: int,
                       device: torch.device) -> torch.Tensor:
         """Pseudo labels y for one step, shape (batch_size,)."""
-        num_classes = self.generator.num_classes
+        num_classes = self.num_classes
         if self.label_sampling == 'uniform':
             return torch.randint(num_classes, (batch_size, ), device=device)
         # Balanced: each class floor(B/K) times, the remainder on random classes.
@@ -203,7 +217,7 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
         """Fresh (images, labels) from the generator (gradients as the caller's
         autograd mode allows)."""
         labels = self.sample_labels(batch_size, device)
-        z = torch.randn(batch_size, self.generator.latent_dim, device=device)
+        z = torch.randn(batch_size, self.latent_dim, device=device)
         return self.generator(z, labels), labels
 
     @staticmethod
@@ -234,10 +248,10 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
             images, labels = self.synthesize(batch_size, device)
             # The student's own gradients are never used here: skip DDP's
             # gradient synchronisation for it.
-            teacher_logits = self._run_critics(
-                self.generator_distiller, images, labels,
-                student_grad_sync=False)
-            losses = self.generator_distiller.compute_distill_losses()
+            distiller = self._distillers['generator_distiller']
+            teacher_logits = self._run_critics(distiller, images, labels,
+                                               student_grad_sync=False)
+            losses = distiller.compute_distill_losses()
         loss, log_vars = self._parse_and_check(losses, 'gen')
         self._update(loss, GENERATOR_PARTS, optim_wrapper)
         with torch.no_grad():
@@ -252,9 +266,9 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
         with torch.no_grad():
             images, labels = self.synthesize(batch_size, device)
         with optim_wrapper['architecture'].optim_context(self.student):
-            self._run_critics(self.distiller, images, labels,
-                              student_grad_sync=True)
-            losses = self.distiller.compute_distill_losses()
+            distiller = self._distillers['distiller']
+            self._run_critics(distiller, images, labels, student_grad_sync=True)
+            losses = distiller.compute_distill_losses()
         loss, log_vars = self._parse_and_check(losses, 'stu')
         self._update(loss, STUDENT_PARTS, optim_wrapper)
         return log_vars
@@ -294,6 +308,7 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
                 optim_wrapper: OptimWrapperDict) -> None:
         """Back-propagate into the parameters of ``parts`` only, then step."""
         params: List[nn.Parameter] = []
+        unsynced: List[nn.Parameter] = []
         wrappers: List[OptimWrapper] = []
         for part in parts:
             trainable = [
@@ -309,9 +324,14 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
                     "optim_wrapper (constructor='mmrazor."
                     "SeparateOptimWrapperConstructor').")
             params += trainable
+            if part in self._distillers:
+                unsynced += trainable
             wrappers.append(optim_wrapper[part])
         main = wrappers[0]
         main.backward(main.scale_loss(loss), inputs=params)
+        # Distillers are never called through their DDP wrapper's forward, so
+        # DDP does not synchronise their gradients (e.g. the projection head).
+        _average_across_ranks(unsynced)
         if main.should_update():
             for wrapper in wrappers:
                 wrapper.step()
@@ -322,6 +342,51 @@ def _no_grad_sync(module: nn.Module):
     """DDP's ``no_sync`` when ``module`` is DDP-wrapped, else nothing."""
     no_sync = getattr(module, 'no_sync', None)
     return no_sync() if callable(no_sync) else contextlib.nullcontext()
+
+
+def _wrapped_children(module: nn.Module) -> List[str]:
+    return [n for n, m in module.named_children() if is_model_wrapper(m)]
+
+
+def _drop_wrapper_segments(module, state_dict, prefix, local_metadata) -> None:
+    """Save ``student.x``, not ``student.module.x``, when children are wrapped.
+
+    mmengine's runner saves ``algorithm.state_dict()``; under
+    MMSeparateDistributedDataParallel every trained child is a DDP wrapper and
+    its keys gain a ``module.`` segment, so a checkpoint written with N
+    processes would silently not load into one process (non-strict resume)
+    nor export its student. Keys are kept wrapper-independent instead.
+    """
+    for name in _wrapped_children(module):
+        wrapped, plain = f'{prefix}{name}.module.', f'{prefix}{name}.'
+        for key in [k for k in state_dict if k.startswith(wrapped)]:
+            state_dict[plain + key[len(wrapped):]] = state_dict.pop(key)
+
+
+def _add_wrapper_segments(module, state_dict, prefix, *args) -> None:
+    """Load wrapper-independent keys into (possibly) wrapped children."""
+    for name in _wrapped_children(module):
+        wrapped, plain = f'{prefix}{name}.module.', f'{prefix}{name}.'
+        for key in [k for k in state_dict
+                    if k.startswith(plain) and not k.startswith(wrapped)]:
+            state_dict[wrapped + key[len(plain):]] = state_dict.pop(key)
+
+
+def _average_across_ranks(params: Sequence[nn.Parameter]) -> None:
+    """All-reduce (mean) the gradients of ``params`` in one flat buffer."""
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    world_size = dist.get_world_size()
+    grads = [p.grad for p in params if p.grad is not None]
+    if world_size == 1 or not grads:
+        return
+    flat = torch.cat([g.reshape(-1) for g in grads])
+    dist.all_reduce(flat)
+    flat /= world_size
+    offset = 0
+    for grad in grads:
+        grad.copy_(flat[offset:offset + grad.numel()].view_as(grad))
+        offset += grad.numel()
 
 
 def _device_of(module: nn.Module) -> torch.device:
