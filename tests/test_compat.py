@@ -89,3 +89,29 @@ def test_mmengine_loader_still_refuses_code(tmp_path):
         loader(path, map_location='cpu')
     assert not marker.exists()
     assert os.environ.get('TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD') is None
+
+
+def test_cpu_distributed_launch_and_wrap(monkeypatch):
+    from mmengine.dist import utils as dist_utils
+    from mmengine.model.wrappers import MMDistributedDataParallel
+    for key, value in dict(RANK='0', LOCAL_RANK='0', WORLD_SIZE='1',
+                           MASTER_ADDR='127.0.0.1',
+                           MASTER_PORT='29541').items():
+        monkeypatch.setenv(key, value)
+    launch = dist_utils._init_dist_pytorch
+    if not torch.cuda.is_available():
+        # Upstream: the CPU launch dies in torch.cuda.set_device.
+        with pytest.raises((RuntimeError, AssertionError)):
+            launch.__wrapped__('gloo')
+    launch('gloo')
+    try:
+        module = torch.nn.Linear(2, 2)
+        # Upstream: the runner's device_ids=[LOCAL_RANK] is refused for CPU.
+        with pytest.raises(ValueError, match='device_ids'):
+            MMDistributedDataParallel.__init__.__wrapped__(
+                MMDistributedDataParallel.__new__(MMDistributedDataParallel),
+                module=module, device_ids=[0])
+        wrapped = MMDistributedDataParallel(module=module, device_ids=[0])
+        assert wrapped.module is module
+    finally:
+        torch.distributed.destroy_process_group()
