@@ -97,7 +97,8 @@ def mmengine_checkpoint_globals() -> list:
     allowed += [_reconstruct, scalar]
     # numpy 2 pickles dtypes by their concrete class (e.g. Float64DType).
     allowed += [type(np.dtype(t)) for t in (np.float64, np.float32, np.int64,
-                                           np.int32, np.bool_, np.uint8)]
+                                           np.int32, np.uint32, np.bool_,
+                                           np.uint8)]
     return allowed
 
 

@@ -11,7 +11,7 @@ from mmengine.config import DictAction
 from mmengine.runner import Runner
 from mmrazor.utils import register_all_modules
 
-from mmrazor_cpsc.utils.cli import enable_amp, load_config
+from mmrazor_cpsc.utils.cli import enable_amp, load_config, resolve_resume
 
 
 def parse_args():
@@ -40,6 +40,8 @@ def main():
     if args.amp:
         enable_amp(cfg)
     cfg.resume = args.resume
+    if args.resume:
+        resolve_resume(cfg)
     Runner.from_cfg(cfg).train()
 
 

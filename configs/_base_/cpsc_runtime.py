@@ -11,6 +11,9 @@ default_hooks = dict(
         save_best='accuracy/top1', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
+# Checkpoints carry every rank's random state, so --resume continues the noise
+# and label streams exactly where an uninterrupted run would be.
+custom_hooks = [dict(type='RandomStateHook')]
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),

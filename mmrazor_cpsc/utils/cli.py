@@ -40,3 +40,58 @@ def enable_amp(cfg: Config) -> None:
         if wrapper.get('type', 'OptimWrapper') == 'OptimWrapper':
             wrapper['type'] = 'AmpOptimWrapper'
             wrapper['loss_scale'] = 'dynamic'
+
+
+def _is_complete_checkpoint(path: str) -> bool:
+    """A torch zip checkpoint whose central directory is intact.
+
+    A process killed while writing leaves a truncated file; the zip central
+    directory sits at the end, so a truncated file fails this check.
+    """
+    import zipfile
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(n.endswith('data.pkl') for n in archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
+
+
+def find_resumable_checkpoint(work_dir: str) -> Optional[str]:
+    """The newest complete checkpoint in ``work_dir``, or None.
+
+    Prefers the one ``last_checkpoint`` names; falls back to the newest
+    complete ``iter_*.pth`` / ``epoch_*.pth`` when the pointer is empty,
+    dangling or names a partial file (a kill during a save).
+    """
+    import glob
+    import re
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if osp.isfile(pointer):
+        with open(pointer, encoding='utf-8') as f:
+            named = f.read().strip()
+        if named and osp.isfile(named) and _is_complete_checkpoint(named):
+            return named
+    candidates = []
+    for path in glob.glob(osp.join(work_dir, '*.pth')):
+        match = re.fullmatch(r'(iter|epoch)_(\d+)\.pth', osp.basename(path))
+        if match:
+            candidates.append((int(match.group(2)), path))
+    for _, path in sorted(candidates, reverse=True):
+        if _is_complete_checkpoint(path):
+            return path
+    return None
+
+
+def resolve_resume(cfg: Config) -> None:
+    """Make ``--resume`` start from the newest complete checkpoint."""
+    from mmengine.logging import print_log
+    if cfg.get('load_from'):
+        return  # an explicit checkpoint wins, as in mmengine
+    path = find_resumable_checkpoint(cfg.work_dir)
+    if path is None:
+        print_log(f'--resume: no complete checkpoint in {cfg.work_dir}; '
+                  'training starts from scratch.', logger='current',
+                  level=30)
+        return
+    cfg.load_from = path
+    print_log(f'--resume: resuming from {path}', logger='current')

@@ -77,6 +77,12 @@ def test_train_checkpoint_resume_and_export(tmp_path, fake_mnist_root,
     resumed = load_safely(osp.join(work_dir, 'iter_6.pth'))
     assert resumed['meta']['iter'] == 6
 
+    # The teacher after training: parameters and BN buffers bit-identical.
+    teacher_file = torch.load(teacher_ckpt, weights_only=True)
+    assert any('running_mean' in k for k in teacher_file)
+    for key, value in teacher_file.items():
+        assert torch.equal(resumed['state_dict'][f'teacher.{key}'], value), key
+
     # The student as a plain mmpretrain classifier.
     student_path = os.fspath(tmp_path / 'student.pth')
     run_tool('tools/convert_student_checkpoint.py',

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import contextlib
+import difflib
+import logging
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.distributed as dist
-from mmengine.logging import MessageHub
+from mmengine.logging import MessageHub, print_log
 from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmpretrain.structures import DataSample
@@ -109,6 +111,7 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
         self.student_steps = student_steps
         self.label_sampling = label_sampling
         self.check_finite = check_finite
+        self._warned_small_batch = False
 
         self.teacher = self._build_teacher(teacher, teacher_ckpt)
         self.generator = MODELS.build(generator)
@@ -125,9 +128,9 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
         self.num_classes: int = self.generator.num_classes
         self.distiller = MODELS.build(distiller)
         self.generator_distiller = MODELS.build(generator_distiller)
-        for dist in (self.distiller, self.generator_distiller):
-            dist.prepare_from_student(self.student)
-            dist.prepare_from_teacher(self.teacher)
+        for name in ('distiller', 'generator_distiller'):
+            _prepare_recorders(name, getattr(self, name), self.student,
+                               self.teacher)
         # Plain references that survive DDP wrapping: the runner's
         # MMSeparateDistributedDataParallel wraps every child with trainable
         # parameters (the generator distiller holds the projection head), and
@@ -161,37 +164,56 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
         return teacher
 
     def _check_generator_fits_models(self) -> None:
-        """Dry-run two synthetic images through teacher and student."""
+        """Dry-run two synthetic images through both models and distillers.
+
+        Catches at build time what would otherwise fail deep inside the
+        first training step: a generator whose images the teacher cannot
+        take, a class-count mismatch, features of different widths with no
+        projection head, a loss mapping that does not fit.
+        """
         rng = torch.Generator().manual_seed(0)
         z = torch.randn(2, self.latent_dim, generator=rng)
         labels = torch.tensor([0, min(1, self.num_classes - 1)])
         modes = {m: m.training for m in (self.generator, self.student)}
         for module in modes:
-            module.eval()
+            module.eval()  # no BN running-statistics update from the dry run
         try:
             with torch.no_grad():
                 images = self.generator(z, labels)
                 for role, model in (('teacher', self.teacher),
                                     ('student', self.student)):
+                    self._check_model_takes(role, model, images)
+                for name, distiller in self._distillers.items():
                     try:
-                        logits = model(images, None, mode='tensor')
+                        self._run_critics(distiller, images, labels,
+                                          student_grad_sync=True)
+                        distiller.compute_distill_losses()
                     except Exception as err:
                         raise ValueError(
-                            'CPSCDataFreeDistillation: the generator output '
-                            f'{tuple(images.shape[1:])} (C, H, W) does not fit '
-                            f'the {role} ({type(err).__name__}: {err}). Set the '
-                            "generator's out_channels and img_size to the "
-                            f"{role}'s input.") from None
-                    if logits.shape[-1] != self.num_classes:
-                        raise ValueError(
-                            f'CPSCDataFreeDistillation: the generator has '
-                            f'num_classes={self.num_classes} but the '
-                            f'{role} predicts {logits.shape[-1]} classes. Set '
-                            'generator.num_classes to the number of classes '
-                            'of the teacher.')
+                            f'CPSCDataFreeDistillation: `{name}` cannot '
+                            f'compute its losses ({type(err).__name__}: '
+                            f'{err}). Check its recorders, connectors and '
+                            'loss_forward_mappings.') from None
         finally:
             for module, training in modes.items():
                 module.train(training)
+
+    def _check_model_takes(self, role: str, model: nn.Module,
+                           images: torch.Tensor) -> None:
+        try:
+            logits = model(images, None, mode='tensor')
+        except Exception as err:
+            raise ValueError(
+                'CPSCDataFreeDistillation: the generator output '
+                f'{tuple(images.shape[1:])} (C, H, W) does not fit the {role} '
+                f"({type(err).__name__}: {err}). Set the generator's "
+                f"out_channels and img_size to the {role}'s input.") from None
+        if logits.shape[-1] != self.num_classes:
+            raise ValueError(
+                f'CPSCDataFreeDistillation: the generator has '
+                f'num_classes={self.num_classes} but the {role} predicts '
+                f'{logits.shape[-1]} classes. Set generator.num_classes to '
+                'the number of classes of the teacher.')
 
     def train(self, mode: bool = True) -> 'CPSCDataFreeDistillation':
         super().train(mode)
@@ -278,6 +300,15 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
         """``generator_steps`` generator updates, then ``student_steps``
         student updates. Logs the last update of each kind."""
         batch_size = _batch_size(data)
+        if batch_size < 2 * self.num_classes and not self._warned_small_batch:
+            self._warned_small_batch = True
+            print_log(
+                f'CPSC: batch size {batch_size} is below two samples per class '
+                f'({self.num_classes} classes). The pseudo-supervised contrast '
+                'still has a positive for every sample (its other view), but '
+                'same-class positives across samples become rare; use a batch '
+                f'of at least {2 * self.num_classes}.', logger='current',
+                level=logging.WARNING)
         self.teacher.eval()
         log_vars: Dict[str, torch.Tensor] = {}
         for _ in range(self.generator_steps):
@@ -289,7 +320,10 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
     # ---------------------------------------------------------------- helpers
     def _parse_and_check(self, losses: Dict[str, torch.Tensor],
                          prefix: str) -> Tuple[torch.Tensor, Dict]:
-        if self.check_finite:
+        # One host sync per step; the offending term is looked up only on
+        # failure.
+        if self.check_finite and not torch.isfinite(
+                torch.stack([v.detach().sum() for v in losses.values()])).all():
             for name, value in losses.items():
                 if not torch.isfinite(value).all():
                     iteration = MessageHub.get_current_instance().get_info(
@@ -342,6 +376,26 @@ def _no_grad_sync(module: nn.Module):
     """DDP's ``no_sync`` when ``module`` is DDP-wrapped, else nothing."""
     no_sync = getattr(module, 'no_sync', None)
     return no_sync() if callable(no_sync) else contextlib.nullcontext()
+
+
+def _prepare_recorders(name: str, distiller: nn.Module, student: nn.Module,
+                       teacher: nn.Module) -> None:
+    """Hook the recorders into the models, naming a missing source clearly."""
+    for role, model, prepare in (('student', student,
+                                  distiller.prepare_from_student),
+                                 ('teacher', teacher,
+                                  distiller.prepare_from_teacher)):
+        try:
+            prepare(model)
+        except AssertionError as err:  # MMRazor's recorders assert
+            names = [n for n, _ in model.named_modules() if n]
+            close = difflib.get_close_matches(
+                str(err).split('"')[1] if '"' in str(err) else '', names, n=5)
+            raise ValueError(
+                f'CPSCDataFreeDistillation: a {role} recorder of `{name}` '
+                f'failed: {err}. Recorder sources are module names of the '
+                f'{role} (model.named_modules()); close names: {close}.'
+            ) from None
 
 
 def _wrapped_children(module: nn.Module) -> List[str]:

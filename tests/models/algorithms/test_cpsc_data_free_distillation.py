@@ -1,9 +1,11 @@
 """The CPSC update schedule on the real MMRazor/MMEngine stack (LeNet pair)."""
 import copy
+import logging
 
 import pytest
 import torch
 from conftest import build_algorithm, small_mnist_cfg
+from mmengine.logging import MMLogger
 from mmrazor.registry import MODELS
 
 from mmrazor_cpsc.models import CPSCDataFreeDistillation
@@ -169,3 +171,56 @@ def test_teacher_checkpoint_is_loaded_and_protected(tmp_path):
 
 def test_registered():
     assert MODELS.get('CPSCDataFreeDistillation') is CPSCDataFreeDistillation
+
+
+def test_feature_width_mismatch_without_projection_is_caught_at_build():
+    cfg = small_mnist_cfg()
+    scl = cfg.model.generator_distiller.loss_forward_mappings.loss_scl
+    scl.student_feats.pop('connector')
+    with pytest.raises(ValueError, match='`generator_distiller` cannot '
+                       'compute its losses.*ProjectionHead'):
+        MODELS.build(cfg.model)
+
+
+def test_missing_recorder_source_names_close_modules():
+    cfg = small_mnist_cfg()
+    cfg.model.distiller.student_recorders.logits.source = 'head.fcc'
+    with pytest.raises(ValueError, match=r"student recorder of `distiller`.*"
+                       r"close names: \['head.fc'"):
+        MODELS.build(cfg.model)
+
+
+def test_bn_loss_with_bn_free_teacher_is_refused():
+    cfg = small_mnist_cfg()
+    cfg.model.teacher = dict(
+        _scope_='mmpretrain', type='ImageClassifier',
+        backbone=dict(type='LeNet5', num_classes=-1),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='LinearClsHead', num_classes=10, in_channels=120))
+    with pytest.raises(ValueError, match='BN-statistics matching'):
+        MODELS.build(cfg.model)
+
+
+class _Collect(logging.Handler):
+
+    def __init__(self):
+        super().__init__()
+        self.messages = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def test_small_batch_warns_once(mnist_algorithm):
+    algo, optim = mnist_algorithm
+    algo.student_steps = 1
+    data = dict(inputs=[torch.zeros(1, 1, 1)] * 6)  # 6 < 2 x 10 classes
+    logger, collect = MMLogger.get_current_instance(), _Collect()
+    logger.addHandler(collect)
+    try:
+        algo.train_step(data, optim)
+        algo.train_step(data, optim)
+    finally:
+        logger.removeHandler(collect)
+    assert sum('below two samples per class' in m
+               for m in collect.messages) == 1
