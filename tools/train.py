@@ -11,7 +11,8 @@ from mmengine.config import DictAction
 from mmengine.runner import Runner
 from mmrazor.utils import register_all_modules
 
-from mmrazor_cpsc.utils.cli import enable_amp, load_config, resolve_resume
+from mmrazor_cpsc.utils.cli import (enable_amp, find_resumable_checkpoint,
+                                    load_config, resolve_resume)
 
 
 def parse_args():
@@ -42,7 +43,14 @@ def main():
     cfg.resume = args.resume
     if args.resume:
         resolve_resume(cfg)
-    Runner.from_cfg(cfg).train()
+    runner = Runner.from_cfg(cfg)
+    try:
+        runner.train()
+    except FloatingPointError as err:
+        # Raised before the offending update: every saved checkpoint is good.
+        last = find_resumable_checkpoint(runner.work_dir)
+        raise SystemExit(f'{err}\nLast good checkpoint: {last or "none yet"} '
+                         '(resume with --resume after fixing the cause).')
 
 
 if __name__ == '__main__':

@@ -108,3 +108,24 @@ def test_train_checkpoint_resume_and_export(tmp_path, fake_mnist_root,
 def test_export_refuses_non_distillation_checkpoint(tmp_path, teacher_ckpt):
     with pytest.raises(ValueError, match="no weights under 'architecture.'"):
         export_student(teacher_ckpt, os.fspath(tmp_path / 'x.pth'))
+
+
+def test_non_finite_loss_names_term_iteration_and_last_checkpoint(
+        tmp_path, fake_mnist_root, teacher_ckpt):
+    work_dir = os.fspath(tmp_path / 'work')
+    run_tool('tools/train.py', MNIST_CONFIG, '--work-dir', work_dir,
+             *cpsc_options(fake_mnist_root, teacher_ckpt, 4))
+    # Resume with an infinite loss weight (the optimiser state, LR included,
+    # comes back from the checkpoint; loss weights are config).
+    result = subprocess.run(
+        [sys.executable, 'tools/train.py', MNIST_CONFIG, '--work-dir',
+         work_dir, '--resume', *cpsc_options(fake_mnist_root, teacher_ckpt, 12),
+         'model.distiller.distill_losses.loss_kl.loss_weight=inf'],
+        cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert result.returncode != 0
+    message = result.stderr[-2000:]
+    assert 'CPSC: loss term stu.loss_kl is inf' in message, message
+    assert 'at iteration 4.' in message
+    last = osp.join(work_dir, 'iter_4.pth')
+    assert f'Last good checkpoint: {last}' in message
+    assert load_safely(last)['meta']['iter'] == 4  # intact
