@@ -192,9 +192,10 @@ def patch_cpu_distributed() -> List[str]:
     unconditionally, and ``Runner.wrap_model`` always passes
     ``device_ids=[LOCAL_RANK]`` to DDP wrappers, which is only valid for CUDA
     modules.
-    Fix: skip ``set_device`` when CUDA is unavailable; drop ``device_ids`` /
-    ``output_device`` when the wrapped module lives on the CPU. GPU runs are
-    unchanged.
+    Fix: skip ``set_device`` when CUDA is unavailable (and use gloo, since
+    NCCL needs GPUs, so one config runs unchanged on GPUs and CPUs); drop
+    ``device_ids`` / ``output_device`` when the wrapped module lives on the
+    CPU. GPU runs are unchanged.
 
     Returns:
         list[str]: what was patched by this call.
@@ -210,6 +211,12 @@ def patch_cpu_distributed() -> List[str]:
             if torch.cuda.is_available():
                 return original_init_dist(backend, init_backend=init_backend,
                                           **kwargs)
+            if backend == 'nccl':
+                # NCCL needs GPUs; gloo runs the same config on CPUs.
+                from mmengine.logging import print_log
+                print_log('No GPU: using the gloo backend instead of nccl.',
+                          logger='current')
+                backend = 'gloo'
             torch.distributed.init_process_group(backend=backend, **kwargs)
 
         _init_dist_pytorch._cpsc_cpu = True

@@ -45,3 +45,31 @@ def test_two_ranks_differ_in_data_and_agree_in_weights(tmp_path,
     assert not [k for k in checkpoint['state_dict'] if '.module.' in k]
     assert torch.equal(checkpoint['state_dict']['architecture.head.fc.weight'],
                        rank0['state']['architecture.head.fc.weight'])
+
+
+def test_dist_train_script_runs_the_config_unchanged(tmp_path,
+                                                     fake_mnist_root):
+    """tools/dist_train.sh CONFIG 2 on CPU: the config's nccl becomes gloo."""
+    import torch as _torch
+    from conftest import TEACHER_CONFIG
+    from mmengine.config import Config
+    from mmpretrain.registry import MODELS as PRETRAIN_MODELS
+    teacher_ckpt = os.fspath(tmp_path / 'teacher.pth')
+    _torch.save(PRETRAIN_MODELS.build(
+        Config.fromfile(TEACHER_CONFIG).model).state_dict(), teacher_ckpt)
+    work_dir = os.fspath(tmp_path / 'work')
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHON=sys.executable,
+               PORT='29544')
+    result = subprocess.run(
+        ['bash', 'tools/dist_train.sh', MNIST_CONFIG, '2', '--work-dir',
+         work_dir, '--cfg-options', f'model.teacher_ckpt={teacher_ckpt}',
+         f'val_dataloader.dataset.data_root={fake_mnist_root}',
+         'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
+         'train_dataloader.batch_size=16', 'model.student_steps=1',
+         'default_hooks.checkpoint.interval=2'],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert 'using the gloo backend instead of nccl' in result.stdout
+    assert sorted(f for f in os.listdir(work_dir)
+                  if f.endswith('.pth') and f.startswith('iter_')) == [
+                      'iter_2.pth']
