@@ -44,3 +44,9 @@ train_dataloader = dict(
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
                  val_interval=200)
 default_hooks = dict(checkpoint=dict(interval=200))
+# A class-by-row grid of synthetic digits every 200 iterations (work_dir/
+# synthetic_grids/ and the visualizer backends).
+custom_hooks = [
+    dict(type='RandomStateHook'),
+    dict(type='SyntheticGridHook', interval=200),
+]

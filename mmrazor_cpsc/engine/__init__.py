@@ -1,3 +1,3 @@
-from .hooks import RandomStateHook
+from .hooks import RandomStateHook, SyntheticGridHook
 
-__all__ = ['RandomStateHook']
+__all__ = ['RandomStateHook', 'SyntheticGridHook']

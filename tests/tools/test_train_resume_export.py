@@ -63,6 +63,10 @@ def test_train_checkpoint_resume_and_export(tmp_path, fake_mnist_root,
     run_tool('tools/train.py', MNIST_CONFIG, '--work-dir', work_dir,
              *cpsc_options(fake_mnist_root, teacher_ckpt, 4))
     assert osp.isfile(osp.join(work_dir, 'iter_4.pth'))
+    # SyntheticGridHook drew the last iteration: 10 rows x 10 digits.
+    from PIL import Image
+    grid = Image.open(osp.join(work_dir, 'synthetic_grids', 'iter_4.png'))
+    assert grid.size == (10 * 34 + 2, 10 * 34 + 2)
     first = load_safely(osp.join(work_dir, 'iter_4.pth'))
     assert first['meta']['iter'] == 4
     assert {'architecture', 'generator'} <= set(first['optimizer'])

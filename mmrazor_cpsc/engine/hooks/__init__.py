@@ -1,3 +1,4 @@
 from .random_state_hook import RandomStateHook
+from .synthetic_grid_hook import SyntheticGridHook
 
-__all__ = ['RandomStateHook']
+__all__ = ['RandomStateHook', 'SyntheticGridHook']
