@@ -19,7 +19,8 @@ import torch
 __all__ = [
     'apply_all', 'patch_torch_quantization_names', 'mmengine_checkpoint_globals',
     'safe_mmengine_checkpoint_loading', 'patch_mmengine_checkpoint_loading',
-    'patch_history_buffer_pickling', 'patch_cpu_distributed'
+    'patch_history_buffer_pickling', 'patch_cpu_distributed',
+    'patch_mmrazor_data_free_distillation'
 ]
 
 _QUANT_SETTERS = ('_set_input_output_observed', '_set_overwrite_output_observer',
@@ -243,6 +244,57 @@ def patch_cpu_distributed() -> List[str]:
     return patched
 
 
+def patch_mmrazor_data_free_distillation() -> List[str]:
+    """Make MMRazor's DataFreeDistillation / DAFLDataFreeDistillation usable.
+
+    Symptom 1: every single-process run of DFAD, ZSKT or DAFL raises
+    ``AttributeError: 'DAFLGenerator' object has no attribute 'module'``.
+    Reason: ``train_step``/``train_student``/``train_generator`` read
+    ``self.generator.module.latent_dim``, which exists only when the generator
+    is wrapped by DDP.
+    Fix: ``BaseGenerator.module`` returns the generator itself; a DDP wrapper
+    keeps its own ``module`` attribute, so wrapped runs are unchanged.
+
+    Symptom 2: after a DFAD/ZSKT generator step every student parameter has a
+    non-zero gradient, which the next student update adds to its own.
+    Reason: ``DataFreeDistillation.train_generator`` back-propagates the
+    generator loss through the student and only the generator's optimiser
+    clears its gradients.
+    Fix: the student's gradients are dropped when the generator step returns.
+
+    Returns:
+        list[str]: what was patched by this call.
+    """
+    from mmrazor.models.algorithms.distill.configurable.datafree_distillation \
+        import DataFreeDistillation
+    from mmrazor.models.architectures.generators.base_generator import \
+        BaseGenerator
+    patched: List[str] = []
+    if not isinstance(BaseGenerator.__dict__.get('module'), property):
+
+        def module(self):
+            return self
+
+        BaseGenerator.module = property(module, doc='The generator itself '
+                                        '(a DDP wrapper has its own).')
+        patched.append('BaseGenerator.module')
+
+    original = DataFreeDistillation.train_generator
+    if not getattr(original, '_cpsc_no_leak', False):
+
+        def train_generator(self, data, optimizer):
+            result = original(self, data, optimizer)
+            for param in self.student.parameters():
+                param.grad = None
+            return result
+
+        train_generator._cpsc_no_leak = True
+        train_generator.__wrapped__ = original
+        DataFreeDistillation.train_generator = train_generator
+        patched.append('DataFreeDistillation.train_generator')
+    return patched
+
+
 def apply_all() -> None:
     """Apply every fix. Must run before ``mmrazor.models`` is imported."""
     if 'mmrazor.models' in sys.modules and not _mmrazor_models_ok():
@@ -255,6 +307,7 @@ def apply_all() -> None:
     patch_history_buffer_pickling()
     patch_mmengine_checkpoint_loading()
     patch_cpu_distributed()
+    patch_mmrazor_data_free_distillation()
 
 
 def _mmrazor_models_ok() -> bool:
