@@ -1,4 +1,8 @@
 from .connectors import ProjectionHead
-from .generators import ConditionalBatchNorm2d, CPSCGenerator
+from .generators import (ConditionalBatchNorm2d, CPSCGenerator,
+                         LabelSamplingGenerator, OutChannelsGenerator)
 
-__all__ = ['ConditionalBatchNorm2d', 'CPSCGenerator', 'ProjectionHead']
+__all__ = [
+    'ConditionalBatchNorm2d', 'CPSCGenerator', 'LabelSamplingGenerator',
+    'OutChannelsGenerator', 'ProjectionHead'
+]
