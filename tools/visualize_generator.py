@@ -14,13 +14,9 @@ import torchvision
 from mmengine.config import Config
 from mmrazor.registry import MODELS
 
-from mmrazor_cpsc.compat import safe_mmengine_checkpoint_loading
+from mmrazor_cpsc.utils import (load_state_dict_exactly, read_state_dict,
+                                sub_state_dict)
 from mmrazor_cpsc.visualization import class_rows, denormalize
-
-
-def sub_state_dict(state_dict, prefix):
-    return {k[len(prefix):]: v for k, v in state_dict.items()
-            if k.startswith(prefix)}
 
 
 def main():
@@ -34,12 +30,10 @@ def main():
     args = parser.parse_args()
 
     cfg = Config.fromfile(args.config)
-    with safe_mmengine_checkpoint_loading():
-        checkpoint = torch.load(args.checkpoint, map_location='cpu',
-                                weights_only=True)
-    state_dict = checkpoint.get('state_dict', checkpoint)
+    state_dict = read_state_dict(args.checkpoint, 'generator')
     generator = MODELS.build(cfg.model.generator)
-    generator.load_state_dict(sub_state_dict(state_dict, 'generator.'))
+    load_state_dict_exactly(generator, sub_state_dict(state_dict, 'generator.'),
+                            args.checkpoint, 'generator')
     classes = list(range(min(generator.num_classes, args.max_classes)))
     images, labels = class_rows(generator, classes, args.per_class, args.seed)
 
@@ -50,10 +44,10 @@ def main():
                                  padding=2, pad_value=1.0)
     print(f'Saved {len(classes)} rows x {args.per_class} images to {args.out}')
 
-    teacher_weights = sub_state_dict(state_dict, 'teacher.')
-    if teacher_weights:
+    if any(k.startswith('teacher.') for k in state_dict):
         teacher = MODELS.build(cfg.model.teacher)
-        teacher.load_state_dict(teacher_weights)
+        load_state_dict_exactly(teacher, sub_state_dict(state_dict, 'teacher.'),
+                                args.checkpoint, 'teacher')
         teacher.eval()
         with torch.no_grad():
             agree = (teacher(images, None, mode='tensor').argmax(1) == labels)

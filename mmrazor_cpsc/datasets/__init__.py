@@ -1,3 +1,4 @@
 from .data_free_dataset import DataFreeDataset
+from .generator_dataset import GeneratorDataset
 
-__all__ = ['DataFreeDataset']
+__all__ = ['DataFreeDataset', 'GeneratorDataset']

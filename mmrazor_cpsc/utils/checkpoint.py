@@ -13,10 +13,12 @@ from ..compat import safe_mmengine_checkpoint_loading
 
 
 class TeacherCheckpointError(ValueError):
-    """A teacher checkpoint is missing, unsafe, unreadable or does not fit."""
+    """A checkpoint (of a teacher, or a generator) is missing, unsafe,
+    unreadable or does not fit its model."""
 
 
-def read_state_dict(path: str) -> Dict[str, torch.Tensor]:
+def read_state_dict(path: str,
+                    role: str = 'teacher') -> Dict[str, torch.Tensor]:
     """Read a state dict with PyTorch's weights-only loader.
 
     Accepts a plain ``state_dict`` file or an mmengine checkpoint
@@ -29,28 +31,30 @@ def read_state_dict(path: str) -> Dict[str, torch.Tensor]:
     """
     if not os.path.isfile(path):
         raise TeacherCheckpointError(
-            f'Teacher checkpoint {path!r} does not exist. Train the teacher '
-            'first (see README) or pass --cfg-options model.teacher_ckpt=PATH.')
+            f'{role.capitalize()} checkpoint {path!r} does not exist. Check the '
+            'path (for a teacher: train it first, see README, or pass '
+            '--cfg-options model.teacher_ckpt=PATH).')
     try:
         with safe_mmengine_checkpoint_loading():
             checkpoint = torch.load(path, map_location='cpu', weights_only=True)
     except pickle.UnpicklingError as err:
         raise TeacherCheckpointError(
-            f'Refusing to load teacher checkpoint {path!r}: it contains pickled '
+            f'Refusing to load {role} checkpoint {path!r}: it contains pickled '
             'objects other than weights, which could run code when loaded '
             f'(weights-only loader said: {str(err).splitlines()[0]}). If you '
             'trust the file, re-save it as a plain state dict: '
             'torch.save(model.state_dict(), path).') from None
     except Exception as err:  # corrupt zip, truncated file, not a checkpoint
         raise TeacherCheckpointError(
-            f'Cannot read teacher checkpoint {path!r}: {type(err).__name__}: '
+            f'Cannot read {role} checkpoint {path!r}: {type(err).__name__}: '
             f'{err}. The file is corrupt or not a PyTorch checkpoint.') from None
     if isinstance(checkpoint, dict) and 'state_dict' in checkpoint:
         checkpoint = checkpoint['state_dict']
     if not isinstance(checkpoint, dict) or not all(
             isinstance(v, torch.Tensor) for v in checkpoint.values()):
         raise TeacherCheckpointError(
-            f'Teacher checkpoint {path!r} holds no state dict of tensors '
+            f'{role.capitalize()} checkpoint {path!r} holds no state dict of '
+            'tensors '
             f'(found {type(checkpoint).__name__}).')
     prefix = 'module.'
     if checkpoint and all(k.startswith(prefix) for k in checkpoint):
@@ -59,9 +63,19 @@ def read_state_dict(path: str) -> Dict[str, torch.Tensor]:
     return checkpoint
 
 
-def load_teacher_checkpoint(model: nn.Module, path: str) -> None:
-    """Load ``path`` into ``model`` strictly, explaining any mismatch."""
-    state_dict = read_state_dict(path)
+def sub_state_dict(state_dict: Dict[str, torch.Tensor],
+                   prefix: str) -> Dict[str, torch.Tensor]:
+    """The entries under ``prefix`` (prefix removed); all when none match."""
+    if not any(k.startswith(prefix) for k in state_dict):
+        return state_dict
+    return OrderedDict((k[len(prefix):], v) for k, v in state_dict.items()
+                       if k.startswith(prefix))
+
+
+def load_state_dict_exactly(model: nn.Module, state_dict: Dict[str,
+                                                               torch.Tensor],
+                            path: str, role: str) -> None:
+    """Load strictly; on any mismatch name the keys and shapes involved."""
     own = model.state_dict()
     missing = sorted(set(own) - set(state_dict))
     unexpected = sorted(set(state_dict) - set(own))
@@ -74,10 +88,15 @@ def load_teacher_checkpoint(model: nn.Module, path: str) -> None:
             return ', '.join(keys[:8]) + (' ...' if len(keys) > 8 else '')
 
         raise TeacherCheckpointError(
-            f'Teacher checkpoint {path!r} does not fit the teacher '
+            f'Checkpoint {path!r} does not fit the {role} '
             f'{type(model).__name__}: {len(missing)} missing keys [{show(missing)}]'
             f'; {len(unexpected)} unexpected keys [{show(unexpected)}]; '
             f'{len(mismatched)} shape mismatches [{show(mismatched)}]. Check '
-            'that model.teacher describes the architecture the checkpoint was '
-            'trained with.')
+            f'that the {role} config describes the architecture the '
+            'checkpoint was trained with.')
     model.load_state_dict(state_dict, strict=True)
+
+
+def load_teacher_checkpoint(model: nn.Module, path: str) -> None:
+    """Load ``path`` into ``model`` strictly, explaining any mismatch."""
+    load_state_dict_exactly(model, read_state_dict(path), path, 'teacher')
