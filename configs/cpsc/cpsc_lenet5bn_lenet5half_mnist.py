@@ -8,7 +8,8 @@
 #       --cfg-options model.teacher_ckpt=work_dirs/lenet5_bn_mnist/epoch_4.pth
 _base_ = [
     '../_base_/cpsc_runtime.py', '../_base_/datasets/mnist_test.py',
-    '../_base_/models/lenet5_bn.py', '../_base_/models/cpsc_classifier_pair.py'
+    '../_base_/models/lenet5_bn.py', '../_base_/models/cpsc_mnist_generator.py',
+    '../_base_/models/cpsc_classifier_pair.py'
 ]
 
 batch_size = 256
@@ -19,9 +20,7 @@ model = dict(
     architecture={{_base_.lenet5_half}},
     teacher={{_base_.lenet5_bn}},
     teacher_ckpt='work_dirs/lenet5_bn_mnist/epoch_4.pth',
-    generator=dict(
-        type='CPSCGenerator', img_size=32, latent_dim=100, hidden_channels=16,
-        out_channels=1, num_classes=10),
+    generator={{_base_.mnist_generator}},
     generator_steps=1,
     student_steps=5,
     generator_distiller=dict(

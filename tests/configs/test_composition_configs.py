@@ -1,0 +1,62 @@
+"""Every example under configs/composition runs a few iterations through
+tools/train.py on MNIST-shaped data."""
+import glob
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+from conftest import REPO, TEACHER_CONFIG
+from mmengine.config import Config
+from mmpretrain.registry import MODELS as PRETRAIN_MODELS
+from mmrazor.registry import MODELS
+
+CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'composition', '*.py')))
+
+
+@pytest.fixture(scope='module')
+def checkpoints(tmp_path_factory):
+    """A teacher state dict and a CPSC-style checkpoint of the generator."""
+    root = tmp_path_factory.mktemp('ckpts')
+    torch.manual_seed(0)
+    teacher = PRETRAIN_MODELS.build(Config.fromfile(TEACHER_CONFIG).model)
+    torch.save(teacher.state_dict(), root / 'teacher.pth')
+    gen_cfg = Config.fromfile(osp.join(
+        REPO, 'configs/_base_/models/cpsc_mnist_generator.py')).mnist_generator
+    generator = MODELS.build(gen_cfg)
+    torch.save({'state_dict': {f'generator.{k}': v for k, v in
+                               generator.state_dict().items()}},
+               root / 'cpsc.pth')
+    return os.fspath(root / 'teacher.pth'), os.fspath(root / 'cpsc.pth')
+
+
+def test_configs_found():
+    assert CONFIGS
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_runs_through_train_tool(path, tmp_path, fake_mnist_root,
+                                 checkpoints):
+    teacher_ckpt, cpsc_ckpt = checkpoints
+    cfg = Config.fromfile(path)
+    options = [f'model.teacher_ckpt={teacher_ckpt}',
+               f'val_dataloader.dataset.data_root={fake_mnist_root}',
+               'val_dataloader.batch_size=20', 'train_dataloader.batch_size=8']
+    dataset = cfg.train_dataloader.dataset
+    if dataset.type == 'GeneratorDataset':
+        options += [f'train_dataloader.dataset.checkpoint={cpsc_ckpt}',
+                    'train_dataloader.dataset.length=16']
+    elif dataset.get('data_root') is not None:
+        options += [f'train_dataloader.dataset.data_root={fake_mnist_root}']
+    if cfg.train_cfg.get('by_epoch', False):
+        options += ['train_cfg.max_epochs=1']
+    else:
+        options += ['train_cfg.max_iters=2', 'train_cfg.val_interval=2']
+    result = subprocess.run(
+        [sys.executable, 'tools/train.py', path, '--work-dir',
+         os.fspath(tmp_path / 'work'), '--cfg-options', *options],
+        cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'accuracy/top1' in result.stdout + result.stderr
