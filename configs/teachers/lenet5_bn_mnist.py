@@ -16,7 +16,8 @@ train_dataloader = dict(
     batch_size=128,
     num_workers=0,
     dataset=dict(
-        type='MNIST', data_root={{_base_.mnist_root}}, test_mode=False,
+        type='mmpretrain.MNIST', data_root={{_base_.mnist_root}},
+        test_mode=False,
         download=False, pipeline={{_base_.mnist_pipeline}}),
     sampler=dict(type='DefaultSampler', shuffle=True))
 

@@ -41,8 +41,12 @@ def test_runs_through_train_tool(path, tmp_path, fake_mnist_root,
                                  checkpoints):
     teacher_ckpt, cpsc_ckpt = checkpoints
     cfg = Config.fromfile(path)
-    options = [f'model.teacher_ckpt={teacher_ckpt}',
-               f'val_dataloader.dataset.data_root={fake_mnist_root}',
+    if 'teachers' in cfg.model:  # MMRazor's data-free algorithms
+        options = [f'model.teachers.{name}.ckpt_path={teacher_ckpt}'
+                   for name in cfg.model.teachers]
+    else:
+        options = [f'model.teacher_ckpt={teacher_ckpt}']
+    options += [f'val_dataloader.dataset.data_root={fake_mnist_root}',
                'val_dataloader.batch_size=20', 'train_dataloader.batch_size=8']
     dataset = cfg.train_dataloader.dataset
     if dataset.type == 'GeneratorDataset':
