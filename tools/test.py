@@ -40,6 +40,10 @@ def main():
     if not os.path.isfile(args.checkpoint):
         raise SystemExit(f'Checkpoint {args.checkpoint!r} does not exist.')
     cfg.load_from = args.checkpoint
+    if cfg.model.get('teacher_ckpt'):
+        # The checkpoint under test restores every weight, the teacher's
+        # included: the original teacher file need not exist here.
+        cfg.model.teacher_ckpt = None
     metrics = Runner.from_cfg(cfg).test()
     if args.out_metrics and is_main_process():
         with open(args.out_metrics, 'w', encoding='utf-8') as f:

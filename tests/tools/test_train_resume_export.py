@@ -97,6 +97,16 @@ def test_train_checkpoint_resume_and_export(tmp_path, fake_mnist_root,
     for key, value in student.state_dict().items():
         assert torch.equal(value, resumed['state_dict'][f'architecture.{key}'])
 
+    # The distillation checkpoint itself evaluates without the teacher file.
+    os.rename(teacher_ckpt, teacher_ckpt + '.away')
+    try:
+        run_tool('tools/test.py', MNIST_CONFIG, osp.join(work_dir, 'iter_6.pth'),
+                 '--work-dir', os.fspath(tmp_path / 'test_cpsc'),
+                 '--cfg-options', f'model.teacher_ckpt={teacher_ckpt}',
+                 f'test_dataloader.dataset.data_root={fake_mnist_root}')
+    finally:
+        os.rename(teacher_ckpt + '.away', teacher_ckpt)
+
     # ... and mmpretrain's tools evaluate it on the (fake) test set.
     metrics_file = os.fspath(tmp_path / 'metrics.json')
     run_tool('tools/test.py', TEACHER_CONFIG, student_path,
