@@ -1,4 +1,4 @@
-"""Wide residual networks for 32x32 inputs (WRN-d-k), the DFKD teacher/student family."""
+"""Wide residual networks WRN-d-k for CIFAR-size inputs (DFKD model family)."""
 from __future__ import annotations
 
 from typing import Dict, List, Optional, Tuple, Union
@@ -45,7 +45,7 @@ class _PreActBasicBlock(nn.Module):
 
 @MODELS.register_module()
 class WideResNet_CIFAR(BaseModule):
-    """Wide residual network WRN-``depth``-``widen_factor`` for CIFAR-size images.
+    """Wide residual network WRN-``depth``-``widen_factor`` for small images.
 
     The CIFAR variant of Zagoruyko & Komodakis (registered in mmpretrain),
     used as teacher/student by DFKD papers (WRN-40-2 -> WRN-16-2, WRN-16-1,
@@ -102,8 +102,8 @@ class WideResNet_CIFAR(BaseModule):
         if not isinstance(depth, int) or depth < 10 or (depth - 4) % 6:
             raise ValueError(
                 f'WideResNet_CIFAR: depth must satisfy (depth - 4) % 6 == 0 '
-                f'with at least one block per group (10, 16, 22, 28, 40, ...), '
-                f'got {depth!r}.')
+                f'with at least one block per group (10, 16, 22, 28, 40, '
+                f'...), got {depth!r}.')
         if not isinstance(widen_factor, int) or widen_factor < 1:
             raise ValueError('WideResNet_CIFAR: widen_factor must be an '
                              f'integer >= 1, got {widen_factor!r}.')
