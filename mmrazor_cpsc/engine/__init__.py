@@ -1,3 +1,3 @@
-from .hooks import RandomStateHook, SyntheticGridHook
+from .hooks import MetricTimelineHook, RandomStateHook, SyntheticGridHook
 
-__all__ = ['RandomStateHook', 'SyntheticGridHook']
+__all__ = ['MetricTimelineHook', 'RandomStateHook', 'SyntheticGridHook']

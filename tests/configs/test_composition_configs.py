@@ -1,5 +1,6 @@
-"""Every example under configs/composition runs a few iterations through
-tools/train.py on MNIST-shaped data."""
+"""Every example under configs/composition and every MMRazor baseline under
+configs/baselines runs a few iterations through tools/train.py on MNIST-shaped
+data."""
 import glob
 import os
 import os.path as osp
@@ -13,7 +14,9 @@ from mmengine.config import Config
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 from mmrazor.registry import MODELS
 
-CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'composition', '*.py')))
+CONFIGS = sorted(
+    glob.glob(osp.join(REPO, 'configs', 'composition', '*.py')) +
+    glob.glob(osp.join(REPO, 'configs', 'baselines', '*mnist.py')))
 
 
 @pytest.fixture(scope='module')

@@ -1,4 +1,5 @@
+from .metric_timeline_hook import MetricTimelineHook
 from .random_state_hook import RandomStateHook
 from .synthetic_grid_hook import SyntheticGridHook
 
-__all__ = ['RandomStateHook', 'SyntheticGridHook']
+__all__ = ['MetricTimelineHook', 'RandomStateHook', 'SyntheticGridHook']

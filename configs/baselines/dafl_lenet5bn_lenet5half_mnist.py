@@ -1,0 +1,60 @@
+# MMRazor's DAFLDataFreeDistillation (Chen et al., ICCV 2019) on the CPSC demo's
+# MNIST pair and budget: LeNet-5-BN teacher -> LeNet-5-half student, batch 256,
+# 1,000 iterations, student SGD + cosine. MMRazor's classes and losses; only
+# the generator is re-headed to 1 channel and sized like CPSC's (see
+# configs/baselines/README.md for every change from upstream).
+#   python tools/train.py configs/baselines/dafl_lenet5bn_lenet5half_mnist.py \
+#       --cfg-options model.teachers.lenet5.ckpt_path=TEACHER.pth
+_base_ = [
+    '../_base_/cpsc_runtime.py', '../_base_/datasets/mnist_test.py',
+    '../_base_/models/lenet5_bn.py',
+    '../_base_/models/mmrazor_mnist_generator.py',
+    '../_base_/schedules/mnist_data_free.py'
+]
+t_logits = dict(from_student=False, recorder='lenet5_fc')
+
+model = dict(
+    _scope_='mmrazor',
+    type='DAFLDataFreeDistillation',
+    data_preprocessor={{_base_.mnist_preprocessor}},
+    architecture={{_base_.lenet5_half}},
+    teachers=dict(
+        lenet5=dict(build_cfg={{_base_.lenet5_bn}},
+                    ckpt_path='work_dirs/demo/teacher/epoch_4.pth')),
+    generator={{_base_.mmrazor_mnist_generator}},
+    distiller=dict(
+        type='ConfigurableDistiller',
+        student_recorders=dict(
+            fc=dict(type='ModuleOutputs', source='head.fc')),
+        teacher_recorders=dict(
+            lenet5_fc=dict(type='ModuleOutputs', source='lenet5.head.fc')),
+        distill_losses=dict(
+            loss_kl=dict(type='KLDivergence', tau=6, loss_weight=1)),
+        loss_forward_mappings=dict(
+            loss_kl=dict(preds_S=dict(from_student=True, recorder='fc'),
+                         preds_T=t_logits))),
+    # DAFL's generator objective: one-hot, information entropy and
+    # activation losses on the teacher, with MMRazor's published weights.
+    generator_distiller=dict(
+        type='ConfigurableDistiller',
+        teacher_recorders=dict(
+            lenet5_feat=dict(type='ModuleOutputs',
+                             source='lenet5.backbone.fc'),
+            lenet5_fc=dict(type='ModuleOutputs', source='lenet5.head.fc')),
+        distill_losses=dict(
+            loss_oh=dict(type='OnehotLikeLoss', loss_weight=0.05),
+            loss_ie=dict(type='InformationEntropyLoss', loss_weight=5),
+            loss_ac=dict(type='ActivationLoss', loss_weight=0.01)),
+        loss_forward_mappings=dict(
+            loss_oh=dict(preds_T=t_logits),
+            loss_ie=dict(preds_T=t_logits),
+            loss_ac=dict(feat_T=dict(from_student=False,
+                                     recorder='lenet5_feat')))))
+
+optim_wrapper = dict(
+    constructor='mmrazor.SeparateOptimWrapperConstructor',
+    architecture=dict(optimizer={{_base_.student_optimizer}}),
+    generator=dict(optimizer=dict(type='AdamW', lr=1e-3)))
+param_scheduler = dict(
+    architecture={{_base_.student_cosine}},
+    generator={{_base_.generator_cosine}})

@@ -1,0 +1,89 @@
+"""tools/benchmark.py end to end: two methods, two seeds, a time budget,
+the bare-loop reference, and the three output files."""
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+from conftest import REPO, TEACHER_CONFIG
+from mmengine.config import Config
+from mmpretrain.registry import MODELS as PRETRAIN_MODELS
+
+sys.path.insert(0, osp.join(REPO, 'tools'))
+import benchmark  # noqa: E402
+
+CONFIGS = ['configs/cpsc/cpsc_lenet5bn_lenet5half_mnist.py',
+           'configs/baselines/dafl_lenet5bn_lenet5half_mnist.py']
+
+
+@pytest.fixture
+def teacher_file(tmp_path):
+    torch.manual_seed(0)
+    teacher = PRETRAIN_MODELS.build(Config.fromfile(TEACHER_CONFIG).model)
+    path = tmp_path / 'teacher.pth'
+    torch.save(teacher.state_dict(), path)
+    return os.fspath(path)
+
+
+def test_minutes_budget_two_methods_two_seeds(tmp_path, fake_mnist_root,
+                                              teacher_file):
+    out = tmp_path / 'bench'
+    result = subprocess.run(
+        [sys.executable, 'tools/benchmark.py', '--configs', *CONFIGS,
+         '--minutes', '0.02', '--calibration-iters', '3', '--seeds', '2',
+         '--val-points', '2', '--batch-size', '20', '--bare-iters', '2',
+         '--teacher-ckpt', teacher_file, '--out', os.fspath(out),
+         '--cfg-options', f'val_dataloader.dataset.data_root={fake_mnist_root}',
+         'val_dataloader.batch_size=20'],
+        cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    # Progress names each method/seed as it starts.
+    assert 'CPSC seed 1' in result.stdout and 'DAFL seed 0' in result.stdout
+
+    runs = json.loads((out / 'results.json').read_text())
+    assert [(r['method'], r['seed']) for r in runs] == [
+        ('CPSC', 0), ('CPSC', 1), ('DAFL', 0), ('DAFL', 1)]
+    for run in runs:
+        assert 0 <= run['top1_final'] <= run['top1_best'] <= 100
+        assert run['wall_s'] > 0 and run['s_per_iter'] > 0
+        assert run['peak_rss_mb'] > 100  # torch alone is bigger than that
+        assert run['curve'][-1]['iter'] == run['iters'] >= 1
+        # Calibrated iterations fill the same time budget for each seed.
+        same = [r['iters'] for r in runs if r['method'] == run['method']]
+        assert len(set(same)) == 1
+    # Each run's config carries the benchmark's settings, not the method's.
+    cfg = Config.fromfile(out / 'runs' / 'DAFL' / 'seed1' / 'config.py')
+    assert cfg.model.teachers.lenet5.ckpt_path == teacher_file
+    assert cfg.randomness.seed == 1 and cfg.train_dataloader.batch_size == 20
+    cfg = Config.fromfile(out / 'runs' / 'CPSC' / 'seed0' / 'config.py')
+    assert cfg.model.teacher_ckpt == teacher_file
+    assert not any(h['type'] == 'SyntheticGridHook' for h in cfg.custom_hooks)
+
+    overhead = json.loads((out / 'overhead.json').read_text())
+    assert overhead['method'] == 'CPSC' and overhead['ratio'] > 0
+    table = (out / 'results.md').read_text()
+    assert '| CPSC | 2 |' in table and '| DAFL | 2 |' in table
+    assert 'Framework overhead' in table and 'Machine:' in table
+    assert (out / 'curves.png').stat().st_size > 10_000
+
+
+@pytest.mark.parametrize('argv, message', [
+    (['--iters', '0'], '--iters must be positive'),
+    (['--iters', '5', '--configs', 'configs/nope.py'], 'not found'),
+    (['--iters', '5', '--names', 'A'], '--names has 1 entries'),
+    (['--iters', '5', '--teacher-ckpt', '/no/such.pth'], 'no such file'),
+])
+def test_bad_arguments_are_named(argv, message, capsys, tmp_path):
+    with pytest.raises(SystemExit):
+        benchmark.parse_args([*argv, '--out', os.fspath(tmp_path)])
+    assert message in capsys.readouterr().err
+
+
+def test_iters_and_minutes_are_exclusive(capsys, tmp_path):
+    with pytest.raises(SystemExit):
+        benchmark.parse_args(['--iters', '5', '--minutes', '1', '--out',
+                              os.fspath(tmp_path)])
+    assert 'not allowed with' in capsys.readouterr().err

@@ -1,0 +1,405 @@
+"""Benchmark data-free distillation methods at one budget, through the Runner.
+
+    python tools/benchmark.py --minutes 10 --seeds 3 --out work_dirs/bench
+    python tools/benchmark.py --iters 600 --seeds 3 --out work_dirs/bench \
+        --teacher-ckpt work_dirs/demo/teacher/epoch_4.pth
+
+Every method (default: CPSC and MMRazor's DAFL, DFAD and ZSKT on the MNIST
+LeNet-5-BN -> LeNet-5-half pair) is trained by ``tools/train.py`` with the same
+teacher checkpoint, batch size and budget, once per seed, and validated on the
+real test set ``--val-points`` times. ``--iters N`` gives every method N
+iterations; ``--minutes M`` gives every method M minutes of training: a short
+calibration run per method measures its seconds per iteration, and the method
+gets as many iterations as fit (so its learning-rate schedule still completes).
+
+A bare PyTorch loop doing exactly the CPSC math on the same models and batch
+(tools/bare_cpsc_loop.py) is timed in the same run; the framework overhead is
+CPSC's seconds per iteration divided by the bare loop's.
+
+Writes to --out:
+  results.json   one object per (method, seed): top1_final, top1_best (%),
+                 wall_s, s_per_iter, peak_rss_mb, iters, curve
+  results.md     mean +- std over seeds, the overhead ratio, command, machine
+  curves.png     top-1 against iterations and against wall time
+  overhead.json  the bare-loop timing and the ratio
+  runs/METHOD/seedK/  each run's config, log, checkpoints and timeline.json
+Without --teacher-ckpt the MNIST teacher is trained first (tools/train.py).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import os.path as osp
+import platform
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from typing import Dict, List, Optional
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+DEFAULT_CONFIGS = [
+    'configs/cpsc/cpsc_lenet5bn_lenet5half_mnist.py',
+    'configs/baselines/dafl_lenet5bn_lenet5half_mnist.py',
+    'configs/baselines/dfad_lenet5bn_lenet5half_mnist.py',
+    'configs/baselines/zskt_lenet5bn_lenet5half_mnist.py',
+]
+TEACHER_CONFIG = 'configs/teachers/lenet5_bn_mnist.py'
+METRIC = 'accuracy/top1'
+CPSC_TYPE = 'CPSCDataFreeDistillation'
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    from mmengine.config import DictAction
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    parser.add_argument('--configs', nargs='+', default=DEFAULT_CONFIGS,
+                        help='method configs (default: CPSC, DAFL, DFAD, '
+                        'ZSKT on MNIST)')
+    parser.add_argument('--names', nargs='+', default=None,
+                        help='method names, one per config (default: the '
+                        "config file's first word, upper-cased)")
+    budget = parser.add_mutually_exclusive_group(required=True)
+    budget.add_argument('--iters', type=int, help='iterations per run')
+    budget.add_argument('--minutes', type=float,
+                        help='minutes of training per run')
+    parser.add_argument('--seeds', type=int, default=1,
+                        help='runs per method, seeds 0..N-1')
+    parser.add_argument('--out', required=True, help='output directory')
+    parser.add_argument('--teacher-ckpt', default=None,
+                        help='teacher checkpoint for every method (default: '
+                        'train the MNIST teacher into OUT/teacher)')
+    parser.add_argument('--batch-size', type=int, default=256)
+    parser.add_argument('--val-points', type=int, default=5,
+                        help='validations per run (the accuracy curve)')
+    parser.add_argument('--calibration-iters', type=int, default=12,
+                        help='iterations timed per method for --minutes')
+    parser.add_argument('--bare-iters', type=int, default=20,
+                        help='timed iterations of the bare PyTorch loop '
+                        '(0 skips it)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        default={}, help='overrides applied to every config')
+    args = parser.parse_args(argv)
+    if args.names and len(args.names) != len(args.configs):
+        parser.error(f'--names has {len(args.names)} entries for '
+                     f'{len(args.configs)} configs.')
+    for value, flag in ((args.iters, '--iters'), (args.minutes, '--minutes'),
+                        (args.seeds, '--seeds'),
+                        (args.val_points, '--val-points'),
+                        (args.batch_size, '--batch-size')):
+        if value is not None and value <= 0:
+            parser.error(f'{flag} must be positive, got {value}.')
+    missing = [c for c in args.configs if not osp.isfile(_abs(c))]
+    if missing:
+        parser.error(f'config file(s) not found: {", ".join(missing)}')
+    if args.teacher_ckpt and not osp.isfile(args.teacher_ckpt):
+        parser.error(f'--teacher-ckpt {args.teacher_ckpt}: no such file.')
+    return args
+
+
+def _abs(path: str) -> str:
+    return path if osp.isabs(path) else osp.join(REPO, path)
+
+
+def method_name(config: str) -> str:
+    return osp.basename(config).split('_')[0].upper()
+
+
+def prepare_config(config: str, options: Dict, teacher_ckpt: str, iters: int,
+                   batch_size: int, val_points: int, seed: int,
+                   work_dir: str):
+    """The method's config at the benchmark's budget, dumped to work_dir."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(_abs(config))
+    cfg.merge_from_dict(options)
+    if 'teachers' in cfg.model:  # MMRazor's data-free algorithms
+        for teacher in cfg.model.teachers.values():
+            teacher.ckpt_path = teacher_ckpt
+    else:
+        cfg.model.teacher_ckpt = teacher_ckpt
+    cfg.train_cfg.max_iters = iters
+    cfg.train_cfg.val_interval = max(1, iters // val_points)
+    cfg.train_dataloader.batch_size = batch_size
+    if 'length' in cfg.train_dataloader.dataset:
+        cfg.train_dataloader.dataset.length = batch_size * iters
+    cfg.randomness = dict(seed=seed, diff_rank_seed=True)
+    cfg.work_dir = work_dir
+    # One checkpoint at the end; best and curve come from the timeline.
+    cfg.default_hooks.checkpoint.update(interval=iters, save_best=None,
+                                        max_keep_ckpts=1)
+    cfg.default_hooks.logger.interval = max(1, min(50, iters // 20))
+    # Pictures are not part of the method: no grid hook in timed runs.
+    hooks = [h for h in cfg.get('custom_hooks', [])
+             if h['type'] not in ('SyntheticGridHook', 'MetricTimelineHook')]
+    cfg.custom_hooks = hooks + [dict(type='MetricTimelineHook')]
+    os.makedirs(work_dir, exist_ok=True)
+    path = osp.join(work_dir, 'config.py')
+    cfg.dump(path)
+    return cfg, path
+
+
+class Progress:
+    """Prints which run is going and its ETA while a training log grows."""
+
+    ITER = re.compile(r'Iter\(train\) \[\s*(\d+)/(\d+)\].*?eta: (\S+)')
+
+    def __init__(self, label: str, log: str, interval: float = 30.0) -> None:
+        self.label, self.log, self.interval = label, log, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                with open(self.log) as f:
+                    matches = self.ITER.findall(f.read())
+            except OSError:
+                continue
+            if matches:
+                it, total, eta = matches[-1]
+                print(f'  {self.label}: iteration {it}/{total}, this run '
+                      f'ends in {eta}', flush=True)
+
+
+def run_training(label: str, config_path: str, work_dir: str) -> Dict:
+    """tools/train.py on a dumped config; returns its timeline."""
+    log = osp.join(work_dir, 'train.log')
+    cmd = [sys.executable, osp.join(REPO, 'tools', 'train.py'), config_path,
+           '--work-dir', work_dir]
+    start = time.time()
+    with open(log, 'w') as out, Progress(label, log):
+        result = subprocess.run(cmd, cwd=REPO, stdout=out,
+                                stderr=subprocess.STDOUT)
+    if result.returncode != 0:
+        raise SystemExit(f'benchmark: {label} failed (exit code '
+                         f'{result.returncode}); see {log}')
+    with open(osp.join(work_dir, 'timeline.json')) as f:
+        timeline = json.load(f)
+    timeline['process_wall_s'] = time.time() - start
+    return timeline
+
+
+def summarise_run(method: str, seed: int, iters: int,
+                  timeline: Dict) -> Dict:
+    points = [p for p in timeline['points'] if METRIC in p['metrics']]
+    if not points:
+        raise SystemExit(f'benchmark: {method} seed {seed} logged no '
+                         f'{METRIC}; is the validation set configured?')
+    top1 = [p['metrics'][METRIC] for p in points]
+    return dict(
+        method=method, seed=seed, iters=iters, top1_final=top1[-1],
+        top1_best=max(top1), wall_s=timeline['train_wall_s'],
+        process_wall_s=timeline['process_wall_s'],
+        s_per_iter=timeline['s_per_iter'],
+        peak_rss_mb=timeline['peak_rss_mb'],
+        curve=[dict(iter=p['iter'], wall_s=p['wall_s'], top1=t)
+               for p, t in zip(points, top1)])
+
+
+def mean_std(values: List[float]) -> str:
+    std = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f'{statistics.mean(values):.2f} ± {std:.2f}'
+
+
+def machine() -> str:
+    import torch
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open('/proc/cpuinfo') as f:
+            names = [line.split(':', 1)[1].strip() for line in f
+                     if line.startswith('model name')]
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    return (f'{os.cpu_count()} CPU cores ({cpu}), torch {torch.__version__}, '
+            f'{torch.get_num_threads()} threads, Python '
+            f'{platform.python_version()}')
+
+
+def write_markdown(path: str, runs: List[Dict], overhead: Optional[Dict],
+                   command: str, budget: str) -> None:
+    methods = list(dict.fromkeys(r['method'] for r in runs))
+    lines = [
+        f'Budget per run: {budget}. Mean ± std over seeds; top-1 (%) on the '
+        'real test set.', '',
+        '| method | seeds | top-1 final | top-1 best | iterations | '
+        'train wall (s) | s/iter (median) | peak RSS (MB) |',
+        '|---|---|---|---|---|---|---|---|'
+    ]
+    for method in methods:
+        rows = [r for r in runs if r['method'] == method]
+        lines.append(
+            f'| {method} | {len(rows)} | '
+            f"{mean_std([r['top1_final'] for r in rows])} | "
+            f"{mean_std([r['top1_best'] for r in rows])} | "
+            f"{statistics.mean(r['iters'] for r in rows):.0f} | "
+            f"{mean_std([r['wall_s'] for r in rows])} | "
+            f"{statistics.median(r['s_per_iter'] for r in rows):.3f} | "
+            f"{max(r['peak_rss_mb'] for r in rows):.0f} |")
+    if overhead:
+        lines += [
+            '', f"Framework overhead: {overhead['method']} through the Runner "
+            f"{overhead['framework_s_per_iter']:.3f} s/iter, bare PyTorch loop "
+            f"{overhead['bare_s_per_iter']:.3f} s/iter (median of "
+            f"{overhead['bare_iters']}): ratio **{overhead['ratio']:.3f}**."
+        ]
+    lines += ['', f'Command: `{command}`', '', f'Machine: {machine()}', '']
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines))
+
+
+def plot_curves(path: str, runs: List[Dict]) -> None:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, (by_iter, by_time) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for method in dict.fromkeys(r['method'] for r in runs):
+        rows = [r for r in runs if r['method'] == method]
+        length = min(len(r['curve']) for r in rows)
+        mean = lambda key: [  # noqa: E731
+            statistics.mean(r['curve'][i][key] for r in rows)
+            for i in range(length)
+        ]
+        top1 = mean('top1')
+        line, = by_iter.plot(mean('iter'), top1, marker='o', label=method)
+        by_time.plot([t / 60 for t in mean('wall_s')], top1, marker='o',
+                     color=line.get_color(), label=method)
+    for ax, xlabel in ((by_iter, 'iteration'),
+                       (by_time, 'training wall time (min)')):
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel('top-1 on the test set (%)')
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle(f'mean over seeds ({max(r["seed"] for r in runs) + 1})')
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def train_teacher(out: str) -> str:
+    """The MNIST teacher of the demo, trained into OUT/teacher."""
+    work_dir = osp.join(out, 'teacher')
+    subprocess.run([sys.executable, osp.join(REPO, 'tools', 'prepare_mnist.py'),
+                    '--root', 'data/mnist'], cwd=REPO, check=True)
+    print(f'benchmark: training the MNIST teacher into {work_dir}', flush=True)
+    with open(osp.join(out, 'teacher_train.log'), 'w') as log:
+        subprocess.run([sys.executable, osp.join(REPO, 'tools', 'train.py'),
+                        TEACHER_CONFIG, '--work-dir', work_dir], cwd=REPO,
+                       stdout=log, stderr=subprocess.STDOUT, check=True)
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        return f.read().strip()
+
+
+def time_bare_loop(config_path: str, teacher_ckpt: str, iters: int,
+                   batch_size: int, out_json: str) -> Dict:
+    cmd = [sys.executable, osp.join(REPO, 'tools', 'bare_cpsc_loop.py'),
+           config_path, '--teacher-ckpt', teacher_ckpt, '--iters', str(iters),
+           '--batch-size', str(batch_size), '--out', out_json]
+    subprocess.run(cmd, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    with open(out_json) as f:
+        return json.load(f)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    out = osp.abspath(args.out)
+    os.makedirs(out, exist_ok=True)
+    command = 'python tools/benchmark.py ' + ' '.join(
+        shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
+    teacher_ckpt = osp.abspath(args.teacher_ckpt or train_teacher(out))
+    names = args.names or [method_name(c) for c in args.configs]
+    if len(set(names)) != len(names):
+        raise SystemExit(f'benchmark: method names collide ({names}); pass '
+                         '--names.')
+
+    iters = {name: args.iters for name in names}
+    if args.minutes:
+        for name, config in zip(names, args.configs):
+            work_dir = osp.join(out, 'calibration', name)
+            _, path = prepare_config(config, args.cfg_options, teacher_ckpt,
+                                     args.calibration_iters, args.batch_size,
+                                     1, 0, work_dir)
+            print(f'benchmark: timing {name} '
+                  f'({args.calibration_iters} iterations)', flush=True)
+            timeline = run_training(f'{name} calibration', path, work_dir)
+            # The first iterations warm up allocators and caches.
+            steady = timeline['iter_times_s'][2:] or timeline['iter_times_s']
+            s_per_iter = statistics.median(steady)
+            iters[name] = max(1, int(args.minutes * 60 / s_per_iter))
+            print(f'benchmark: {name}: {s_per_iter:.3f} s/iter -> '
+                  f'{iters[name]} iterations in {args.minutes:g} min',
+                  flush=True)
+        budget = f'{args.minutes:g} minutes of training'
+    else:
+        budget = f'{args.iters} iterations'
+    budget += f', batch {args.batch_size}'
+
+    runs: List[Dict] = []
+    jobs = [(n, c, s) for n, c in zip(names, args.configs)
+            for s in range(args.seeds)]
+    run_walls: Dict[str, float] = {}
+    start = time.time()
+    overhead = None
+    for index, (name, config, seed) in enumerate(jobs):
+        remaining = jobs[index:]
+        known = [run_walls.get(n) for n, _, _ in remaining]
+        eta = ('unknown until each method has run once' if None in known
+               else f'{sum(known) / 60:.1f} min')
+        print(f'benchmark: [{index + 1}/{len(jobs)}] {name} seed {seed}, '
+              f'{iters[name]} iterations; benchmark ETA {eta}', flush=True)
+        work_dir = osp.join(out, 'runs', name, f'seed{seed}')
+        cfg, path = prepare_config(config, args.cfg_options, teacher_ckpt,
+                                   iters[name], args.batch_size,
+                                   args.val_points, seed, work_dir)
+        timeline = run_training(f'{name} seed {seed}', path, work_dir)
+        run_walls[name] = timeline['process_wall_s']
+        run = summarise_run(name, seed, iters[name], timeline)
+        runs.append(run)
+        print(f'benchmark: {name} seed {seed}: top-1 final '
+              f"{run['top1_final']:.2f}, best {run['top1_best']:.2f}, "
+              f"{run['s_per_iter']:.3f} s/iter", flush=True)
+        # The bare loop right after the CPSC runs, on the same machine state.
+        last_of_method = index + 1 == len(jobs) or jobs[index + 1][0] != name
+        if (last_of_method and overhead is None and args.bare_iters > 0
+                and cfg.model.get('type') == CPSC_TYPE):
+            print(f'benchmark: timing the bare PyTorch loop of {name}',
+                  flush=True)
+            bare = time_bare_loop(path, teacher_ckpt, args.bare_iters,
+                                  args.batch_size,
+                                  osp.join(out, 'bare_loop.json'))
+            framework = statistics.median(
+                r['s_per_iter'] for r in runs if r['method'] == name)
+            overhead = dict(method=name, bare_s_per_iter=bare['s_per_iter'],
+                            bare_iters=len(bare['iter_times_s']),
+                            framework_s_per_iter=framework,
+                            ratio=framework / bare['s_per_iter'])
+        with open(osp.join(out, 'results.json'), 'w') as f:
+            json.dump(runs, f, indent=1)
+
+    if overhead:
+        with open(osp.join(out, 'overhead.json'), 'w') as f:
+            json.dump(overhead, f, indent=1)
+    write_markdown(osp.join(out, 'results.md'), runs, overhead, command,
+                   budget)
+    plot_curves(osp.join(out, 'curves.png'), runs)
+    print(f'benchmark: done in {(time.time() - start) / 60:.1f} min; '
+          f'{out}/results.md, results.json, curves.png', flush=True)
+    with open(osp.join(out, 'results.md')) as f:
+        print(f.read())
+
+
+if __name__ == '__main__':
+    main()
