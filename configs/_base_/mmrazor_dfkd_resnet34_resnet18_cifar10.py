@@ -17,3 +17,9 @@ model = dict(
     teachers=dict(
         res34=dict(build_cfg={{_base_.resnet34_cifar10}},
                    ckpt_path='checkpoints/resnet34_cifar10.pth')))
+
+# Children set train_dataloader.batch_size (upstream's per-GPU batch).
+train_dataloader = dict(
+    num_workers=0,
+    dataset=dict(type='DataFreeDataset', num_classes=10, length=10**8),
+    sampler=dict(type='InfiniteSampler', shuffle=False))

@@ -57,12 +57,7 @@ param_scheduler = dict(
         dict(type='LinearLR', end=500, by_epoch=False, start_factor=0.0001)
     ])
 
-train_dataloader = dict(
-    batch_size=batch_size,
-    num_workers=0,
-    dataset=dict(type='DataFreeDataset', num_classes=10,
-                 length=batch_size * max_iters),
-    sampler=dict(type='InfiniteSampler', shuffle=False))
+train_dataloader = dict(batch_size=batch_size)
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
                  val_interval=150)
 default_hooks = dict(

@@ -4,26 +4,14 @@
 # re-headed to 1 channel and sized like CPSC's (configs/baselines/README.md).
 #   python tools/train.py configs/baselines/dfad_lenet5bn_lenet5half_mnist.py \
 #       --cfg-options model.teachers.lenet5.ckpt_path=TEACHER.pth
-_base_ = [
-    '../_base_/cpsc_runtime.py', '../_base_/datasets/mnist_test.py',
-    '../_base_/models/lenet5_bn.py',
-    '../_base_/models/mmrazor_mnist_generator.py',
-    '../_base_/schedules/mnist_data_free.py'
-]
+_base_ = ['../_base_/mmrazor_dfkd_lenet5bn_lenet5half_mnist.py']
 logits = dict(type='ModuleOutputs', source='head.fc')
 t_logits = dict(type='ModuleOutputs', source='lenet5.head.fc')
 l1 = dict(s_feature=dict(from_student=True, recorder='fc'),
           t_feature=dict(from_student=False, recorder='lenet5_fc'))
 
 model = dict(
-    _scope_='mmrazor',
     type='DataFreeDistillation',
-    data_preprocessor={{_base_.mnist_preprocessor}},
-    architecture={{_base_.lenet5_half}},
-    teachers=dict(
-        lenet5=dict(build_cfg={{_base_.lenet5_bn}},
-                    ckpt_path='work_dirs/demo/teacher/epoch_4.pth')),
-    generator={{_base_.mmrazor_mnist_generator}},
     distiller=dict(
         type='ConfigurableDistiller',
         student_recorders=dict(fc=logits),
@@ -38,11 +26,3 @@ model = dict(
         loss_forward_mappings=dict(loss_l1=l1)),
     student_iter=5,
     student_train_first=True)
-
-optim_wrapper = dict(
-    constructor='mmrazor.SeparateOptimWrapperConstructor',
-    architecture=dict(optimizer={{_base_.student_optimizer}}),
-    generator=dict(optimizer=dict(type='AdamW', lr=1e-3)))
-param_scheduler = dict(
-    architecture={{_base_.student_cosine}},
-    generator={{_base_.generator_cosine}})

@@ -50,12 +50,7 @@ param_scheduler = dict(
              by_epoch=False)
     ])
 
-train_dataloader = dict(
-    batch_size=batch_size,
-    num_workers=0,
-    dataset=dict(type='DataFreeDataset', num_classes=10,
-                 length=batch_size * max_iters),
-    sampler=dict(type='InfiniteSampler', shuffle=False))
+train_dataloader = dict(batch_size=batch_size)
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
                  val_interval=250)
 default_hooks = dict(

@@ -6,23 +6,11 @@
 # (configs/baselines/README.md).
 #   python tools/train.py configs/baselines/zskt_lenet5bn_lenet5half_mnist.py \
 #       --cfg-options model.teachers.lenet5.ckpt_path=TEACHER.pth
-_base_ = [
-    '../_base_/cpsc_runtime.py', '../_base_/datasets/mnist_test.py',
-    '../_base_/models/lenet5_bn.py',
-    '../_base_/models/mmrazor_mnist_generator.py',
-    '../_base_/schedules/mnist_data_free.py'
-]
+_base_ = ['../_base_/mmrazor_dfkd_lenet5bn_lenet5half_mnist.py']
 fc_pair = dict(preds_S=dict(from_student=True, recorder='fc'),
                preds_T=dict(from_student=False, recorder='lenet5_fc'))
 model = dict(
-    _scope_='mmrazor',
     type='DataFreeDistillation',
-    data_preprocessor={{_base_.mnist_preprocessor}},
-    architecture={{_base_.lenet5_half}},
-    teachers=dict(
-        lenet5=dict(build_cfg={{_base_.lenet5_bn}},
-                    ckpt_path='work_dirs/demo/teacher/epoch_4.pth')),
-    generator={{_base_.mmrazor_mnist_generator}},
     distiller=dict(
         type='ConfigurableDistiller',
         student_recorders=dict(
@@ -60,10 +48,5 @@ model = dict(
         loss_forward_mappings=dict(loss_kl=fc_pair)),
     student_iter=10)
 
-optim_wrapper = dict(
-    constructor='mmrazor.SeparateOptimWrapperConstructor',
-    architecture=dict(optimizer={{_base_.student_optimizer}}),
-    generator=dict(optimizer=dict(type='Adam', lr=1e-3)))
-param_scheduler = dict(
-    architecture={{_base_.student_cosine}},
-    generator={{_base_.generator_cosine}})
+# Upstream ZSKT trains its generator with Adam (DAFL and DFAD: AdamW).
+optim_wrapper = dict(generator=dict(optimizer=dict(type='Adam', lr=1e-3)))
