@@ -69,15 +69,16 @@ class SyntheticGridHook(Hook):
     @torch.no_grad()
     def draw(self, runner) -> Optional[str]:
         """Draw and save one grid; returns its path on the main process."""
-        algorithm = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
-        generator = algorithm.generator
+        algorithm = _unwrap(runner.model)
+        # Under DDP the algorithm's generator is itself wrapped; the grid is
+        # drawn by the plain module (no gradient, no collective call).
+        generator = _unwrap(algorithm.generator)
         num_classes = getattr(algorithm, 'num_classes', None) or getattr(
             generator, 'num_classes')
         classes = list(range(min(num_classes, self.max_classes)))
         images, labels = class_rows(generator, classes, self.per_class,
                                     self.seed)
-        teacher = algorithm.teacher
+        teacher = _unwrap(algorithm.teacher)
         agreement = (teacher(images, None, mode='tensor').argmax(1) ==
                      labels).float().mean().item()
         runner.message_hub.update_scalar('synthetic/teacher_agreement',
@@ -100,3 +101,7 @@ class SyntheticGridHook(Hook):
             f'Synthetic grid saved to {path}; the teacher classifies '
             f'{agreement * 100:.1f}% of it as the row class.')
         return path
+
+
+def _unwrap(module: torch.nn.Module) -> torch.nn.Module:
+    return module.module if is_model_wrapper(module) else module
