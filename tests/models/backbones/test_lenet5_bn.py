@@ -29,3 +29,12 @@ def test_wrong_input_size_is_explained():
     backbone = MODELS.build(dict(type='LeNet5BN'))
     with pytest.raises(ValueError, match='32x32'):
         backbone(torch.randn(1, 1, 28, 28))
+
+
+def test_fx_traceable_for_quantization():
+    # MMRazor's quantizers trace the model with torch.fx; the input-size
+    # check must not turn into control flow on a traced value.
+    backbone = MODELS.build(dict(type='LeNet5BN')).eval()
+    traced = torch.fx.symbolic_trace(backbone)
+    x = torch.randn(2, 1, 32, 32)
+    assert torch.equal(traced(x)[0], backbone(x)[0])
