@@ -20,7 +20,7 @@ __all__ = [
     'apply_all', 'patch_torch_quantization_names', 'mmengine_checkpoint_globals',
     'safe_mmengine_checkpoint_loading', 'patch_mmengine_checkpoint_loading',
     'patch_history_buffer_pickling', 'patch_cpu_distributed',
-    'patch_mmrazor_data_free_distillation'
+    'patch_mmrazor_data_free_distillation', 'patch_mmrazor_quantization'
 ]
 
 _QUANT_SETTERS = ('_set_input_output_observed', '_set_overwrite_output_observer',
@@ -38,8 +38,11 @@ def patch_torch_quantization_names() -> List[str]:
     ``BackendPatternConfig`` setters. mmrazor's quantization backend config
     imports them at module level, and ``mmrazor.models`` imports that config, so
     every mmrazor algorithm (distillation included) fails to import.
-    Fix: aliases and no-op setters. mmrazor's quantization stays unusable on
-    torch 2.x; distillation does not use it.
+    Fix: aliases and no-op setters (the dropped setters tuned observer
+    placement for a few ops). Distillation does not use quantization; for
+    quantization to build correct models, see
+    :func:`patch_mmrazor_quantization` (its test checks a calibrated model's
+    logits against the float model's).
 
     Returns:
         list[str]: names of the attributes that were added (empty when the
@@ -295,6 +298,97 @@ def patch_mmrazor_data_free_distillation() -> List[str]:
     return patched
 
 
+def patch_mmrazor_quantization() -> List[str]:
+    """Make MMRazor's fx quantization (PTQ / QAT) build correct models.
+
+    Needs :func:`patch_torch_quantization_names` first (the import fix).
+
+    Symptom 1: building ``MMArchitectureQuant`` (any ``NativeQuantizer``:
+    OpenVINO, TensorRT, native; also ``AcademicQuantizer``) raises
+    ``TypeError: _fuse_fx() got an unexpected keyword argument
+    'graph_module'`` (mmrazor/models/quantizers/native_quantizer.py:238).
+    Reason: torch 2.x renamed the first parameter of the private
+    ``torch.ao.quantization.quantize_fx._fuse_fx`` from ``graph_module`` to
+    ``model``; mmrazor passes it by keyword.
+    Fix: the quantizer modules' ``_fuse_fx`` also accepts ``graph_module=``.
+
+    Symptom 2 (silently wrong model): fusion pairs the wrong modules. In a
+    classifier ``... Linear -> ReLU -> head.fc`` the ReLU and ``head.fc`` are
+    fused into one ``LinearReLU`` (the logits go through a ReLU, the hidden
+    ReLU disappears) while Conv-BN-ReLU is not fused at all; with several
+    forward modes ``MMArchitectureQuant.sync_qparams`` then fails with
+    ``KeyError: 'head.fc.weight_fake_quant.fake_quant_enabled'``.
+    Reason: mmrazor 1.0.0 writes its fusion patterns for torch 1.13, where
+    ``BackendPatternConfig((nn.ReLU, nn.Linear))`` meant "Linear, then ReLU"
+    (reversed nested tuples). Since torch 2.0 that constructor takes the
+    patterns in execution order ("ReLU, then Linear"); the reversed form must
+    be given with ``_set_pattern_complex_format``. mmrazor's fuser methods
+    (``reverse2``, ``reverse_sequential_wrapper2``...) expect the reversed form.
+    Fix: in mmrazor's ``BackendConfigs`` (the objects its quantizers use),
+    every tuple pattern is moved to the reversed ("complex") format it was
+    written in. Configs rebuilt by calling mmrazor's
+    ``get_*_backend_config()`` again are not fixed.
+
+    Returns:
+        list[str]: what was patched by this call.
+    """
+    import inspect
+
+    from torch.ao.quantization.backend_config import BackendPatternConfig
+    from torch.ao.quantization.quantize_fx import _fuse_fx as torch_fuse_fx
+
+    from mmrazor.models.quantizers import academic_quantizer, native_quantizer
+    from mmrazor.structures.quantization import BackendConfigs
+    patched: List[str] = []
+
+    if 'graph_module' not in inspect.signature(torch_fuse_fx).parameters:
+        for module in (native_quantizer, academic_quantizer):
+            original = module._fuse_fx
+            if getattr(original, '_cpsc_graph_module_kw', False):
+                continue
+
+            def _fuse_fx(*args, __original=original, graph_module=None,
+                         **kwargs):
+                if graph_module is not None:
+                    args = (graph_module, ) + args
+                return __original(*args, **kwargs)
+
+            _fuse_fx._cpsc_graph_module_kw = True
+            _fuse_fx.__wrapped__ = original
+            module._fuse_fx = _fuse_fx
+            patched.append(f'{module.__name__}._fuse_fx')
+
+    if hasattr(BackendPatternConfig, '_set_pattern_complex_format'):
+        for name, backend_config in BackendConfigs.items():
+            if backend_config is None or getattr(
+                    backend_config, '_cpsc_complex_patterns', False):
+                continue
+            if fix_reversed_fusion_patterns(backend_config):
+                patched.append(f'BackendConfigs[{name!r}]')
+            backend_config._cpsc_complex_patterns = True
+    return patched
+
+
+def fix_reversed_fusion_patterns(backend_config) -> int:
+    """Re-read a torch-1.13-style BackendConfig's tuple patterns as reversed.
+
+    See :func:`patch_mmrazor_quantization`. Returns the number of patterns
+    moved to the reversed nested tuple ("complex") format.
+    """
+    configs = backend_config.configs
+    moved = 0
+    for config in configs:
+        if isinstance(config.pattern, tuple):
+            pattern, config.pattern = config.pattern, None
+            config._set_pattern_complex_format(pattern)
+            moved += 1
+    if moved:
+        # The BackendConfig indexes its configs by pattern: rebuild the index.
+        backend_config._pattern_complex_format_to_config.clear()
+        backend_config.set_backend_pattern_configs(configs)
+    return moved
+
+
 def apply_all() -> None:
     """Apply every fix. Must run before ``mmrazor.models`` is imported."""
     if 'mmrazor.models' in sys.modules and not _mmrazor_models_ok():
@@ -308,6 +402,7 @@ def apply_all() -> None:
     patch_mmengine_checkpoint_loading()
     patch_cpu_distributed()
     patch_mmrazor_data_free_distillation()
+    patch_mmrazor_quantization()
 
 
 def _mmrazor_models_ok() -> bool:

@@ -185,3 +185,105 @@ def test_mmrazor_generator_step_leaks_into_student_without_fix(monkeypatch):
     leaked = [p for p in model.student.parameters()
               if p.grad is not None and p.grad.abs().sum() > 0]
     assert len(leaked) == len(list(model.student.parameters()))
+
+
+class _TraceableNet(torch.nn.Module):
+    """Conv-BN-ReLU and Linear-ReLU, fx-traceable (no shape checks)."""
+
+    def __init__(self):
+        super().__init__()
+        self.features = torch.nn.Sequential(
+            torch.nn.Conv2d(1, 4, 3), torch.nn.BatchNorm2d(4),
+            torch.nn.ReLU(), torch.nn.AdaptiveAvgPool2d(1))
+        self.fc = torch.nn.Sequential(torch.nn.Linear(4, 6), torch.nn.ReLU())
+
+    def forward(self, x):
+        return (self.fc(self.features(x).flatten(1)), )
+
+
+def _ptq_model():
+    from mmpretrain.registry import MODELS as PRETRAIN_MODELS
+    from mmrazor.registry import MODELS
+    PRETRAIN_MODELS.register_module('CompatTraceableNet', module=_TraceableNet,
+                                    force=True)
+    qscheme = dict(qdtype='quint8', bit=8, is_symmetry=True)
+    torch.manual_seed(0)
+    return MODELS.build(dict(
+        type='mmrazor.MMArchitectureQuant',
+        data_preprocessor=dict(type='mmpretrain.ClsDataPreprocessor',
+                               mean=[0.], std=[1.], num_classes=3),
+        architecture=dict(
+            _scope_='mmpretrain', type='ImageClassifier',
+            backbone=dict(type='CompatTraceableNet'),
+            head=dict(type='LinearClsHead', num_classes=3, in_channels=6)),
+        input_shapes=(1, 1, 8, 8),
+        quantizer=dict(
+            type='mmrazor.OpenVINOQuantizer',
+            global_qconfig=dict(
+                w_observer=dict(type='mmrazor.PerChannelMinMaxObserver'),
+                a_observer=dict(type='mmrazor.MovingAverageMinMaxObserver'),
+                w_fake_quant=dict(type='mmrazor.FakeQuantize'),
+                a_fake_quant=dict(type='mmrazor.FakeQuantize'),
+                w_qscheme=dict(qdtype='qint8', bit=8, is_symmetry=True,
+                               is_symmetric_range=True),
+                a_qscheme=qscheme),
+            tracer=dict(type='mmrazor.CustomTracer', skipped_methods=[
+                'mmpretrain.models.heads.ClsHead._get_loss',
+                'mmpretrain.models.heads.ClsHead._get_predictions']))))
+
+
+def test_mmrazor_quantizer_fuse_fx_keyword_without_fix(monkeypatch):
+    from mmrazor.models.quantizers import native_quantizer
+    monkeypatch.setattr(native_quantizer, '_fuse_fx',
+                        native_quantizer._fuse_fx.__wrapped__)
+    with pytest.raises(TypeError, match='graph_module'):
+        _ptq_model()
+
+
+def test_mmrazor_fusion_patterns_reversed_without_fix(monkeypatch):
+    from mmrazor.structures.quantization import (BackendConfigs,
+                                                 get_openvino_backend_config)
+    # A freshly built mmrazor backend config has the torch-1.13 patterns.
+    monkeypatch.setitem(BackendConfigs, 'openvino',
+                        get_openvino_backend_config())
+    # backbone ReLU + head.fc are fused across the Linear-ReLU boundary.
+    with pytest.raises(KeyError, match='head.fc.weight_fake_quant'):
+        _ptq_model()
+
+
+def test_mmrazor_post_training_quantization_with_fix():
+    from mmpretrain.structures import DataSample
+    from torch.ao.nn import qat as nnqat
+    from torch.ao.nn.intrinsic import qat as nniqat
+    from torch.ao.quantization import (FakeQuantizeBase, disable_observer,
+                                       enable_fake_quant, enable_observer)
+    model = _ptq_model().eval()
+    qmodel = model.qmodels['predict']
+    # The right modules are fused: conv+bn+relu, linear+relu; head.fc alone.
+    assert isinstance(qmodel.get_submodule('backbone.features.0'),
+                      nniqat.ConvBnReLU2d)
+    assert isinstance(qmodel.get_submodule('backbone.fc.0'),
+                      nniqat.LinearReLU)
+    assert type(qmodel.get_submodule('head.fc')) is nnqat.Linear
+
+    model.apply(enable_fake_quant)
+    model.apply(enable_observer)
+    batch = dict(inputs=[torch.randint(0, 256, (1, 8, 8), dtype=torch.uint8)
+                         for _ in range(4)],
+                 data_samples=[DataSample().set_gt_label(0)] * 4)
+    with torch.no_grad():
+        for _ in range(3):  # calibration, as PTQLoop.run_iter does
+            model.calibrate_step(batch)
+    model.apply(disable_observer)
+    scales = [m.scale for m in qmodel.modules()
+              if isinstance(m, FakeQuantizeBase)]
+    assert len(scales) >= 5
+    assert all(torch.isfinite(s).all() and (s != 1).all() for s in scales)
+
+    inputs = model.data_preprocessor(batch, False)['inputs']
+    with torch.no_grad():
+        model.sync_qparams('predict')  # the 'tensor' graph gets the scales
+        quantized = model(inputs, None, 'tensor')
+        floating = model.architecture(inputs, None, 'tensor')
+    assert quantized.shape == floating.shape == (4, 3)
+    assert (quantized - floating).abs().max() < 0.1 * floating.abs().max()
