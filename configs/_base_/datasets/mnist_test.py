@@ -12,7 +12,8 @@ val_dataloader = dict(
     batch_size=500,
     num_workers=0,
     dataset=dict(
-        type='mmpretrain.MNIST', data_root=mnist_root, test_mode=True,
+        type='mmpretrain.MNIST', data_root=mnist_root, split='test',
+        test_mode=True,
         download=False, pipeline=mnist_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False))
 val_evaluator = dict(type='mmpretrain.Accuracy', topk=(1, ))

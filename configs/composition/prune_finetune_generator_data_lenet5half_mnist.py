@@ -1,0 +1,95 @@
+# Data-free pruning: MMRazor's ItePruneAlgorithm (L1-norm channel pruning)
+# prunes the LeNet-5-half student of a CPSC run and fine-tunes it only on
+# images from the same run's generator (GeneratorDataset); validation and
+# test use the real MNIST test set. One CPSC checkpoint supplies both the
+# generator (the data) and the student (the model to prune).
+#   python tools/train.py configs/composition/prune_finetune_generator_data_lenet5half_mnist.py \
+#       --cfg-options train_dataloader.dataset.checkpoint=CPSC_CKPT \
+#                     model.architecture.init_cfg.checkpoint=CPSC_CKPT
+# The saved checkpoints keep the full-size weights plus the channel masks
+# (`mutator.units.N.mutable_channel.mask`), MMRazor's ItePruneAlgorithm format.
+_base_ = [
+    '../_base_/datasets/mnist_test.py', '../_base_/models/lenet5_bn.py',
+    '../_base_/models/cpsc_mnist_generator.py'
+]
+default_scope = 'mmrazor'
+custom_imports = dict(imports=['mmrazor_cpsc'], allow_failed_imports=False)
+
+cpsc_checkpoint = 'work_dirs/demo/cpsc/iter_1000.pth'
+student = _base_.lenet5_half
+# The trained student: the 'architecture.' weights of the CPSC checkpoint
+# (or of any MMRazor distillation checkpoint; prefix='' for a plain
+# mmpretrain LeNet-5-half checkpoint).
+student.init_cfg = dict(type='Pretrained', checkpoint=cpsc_checkpoint,
+                        prefix='architecture.')
+
+model = dict(
+    _scope_='mmrazor',
+    type='ItePruneAlgorithm',
+    data_preprocessor={{_base_.mnist_preprocessor}},
+    architecture=student,
+    mutator_cfg=dict(
+        type='ChannelMutator',
+        channel_unit_cfg=dict(
+            type='L1MutableChannelUnit',
+            default_args=dict(choice_mode='ratio')),
+        # LeNet5BN takes one 32x32 channel; the autograd-based tracer needs
+        # no fx tracing of the model.
+        parse_cfg=dict(
+            type='ChannelAnalyzer', demo_input=(1, 1, 32, 32),
+            tracer_type='BackwardTracer')),
+    # Keep half of the channels of conv2, conv3 and the penultimate fc
+    # (unit names: `model.mutator.mutable_units`); conv1 (3 channels) stays.
+    target_pruning_ratio={
+        'backbone.features.4_(0, 8)_8': 0.5,
+        'backbone.features.8_(0, 60)_60': 0.5,
+        'backbone.fc.0_(0, 42)_42': 0.5,
+    },
+    # Prune in two steps (75 %, then 50 % kept), at the start of the first
+    # two epochs; the remaining epochs fine-tune the pruned network.
+    step_freq=1,
+    prune_times=2,
+    linear_schedule=True)
+
+# Fine-tuning uses the classifier's own cross-entropy on the generator's
+# labels. Those labels are the classes the generator was asked for, not
+# ground truth: they are only as right as the generator's conditioning
+# (SyntheticGridHook logs the teacher's agreement with them during CPSC).
+train_dataloader = dict(
+    batch_size=256,
+    num_workers=0,
+    dataset=dict(
+        type='GeneratorDataset',
+        generator={{_base_.mnist_generator}},
+        # A checkpoint of configs/cpsc/cpsc_lenet5bn_lenet5half_mnist.py.
+        checkpoint=cpsc_checkpoint,
+        length=60000,
+        mean={{_base_.mnist_preprocessor.mean}},
+        std={{_base_.mnist_preprocessor.std}},
+        seed=0,
+        pipeline=[dict(type='mmpretrain.PackInputs')]),
+    sampler=dict(type='DefaultSampler', shuffle=True))
+
+optim_wrapper = dict(
+    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=5e-4))
+param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, eta_min=1e-4)
+# ItePruneAlgorithm counts `step_freq` in epochs when max_epochs != 1.
+train_cfg = dict(by_epoch=True, max_epochs=6, val_interval=1)
+val_cfg = dict()
+test_cfg = dict()
+
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=100),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1),
+    sampler_seed=dict(type='DistSamplerSeedHook'))
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'))
+visualizer = dict(type='Visualizer', vis_backends=[dict(type='LocalVisBackend')])
+log_level = 'INFO'
+load_from = None
+resume = False
+randomness = dict(seed=0)

@@ -1,0 +1,95 @@
+# Data-free post-training quantization: MMRazor's MMArchitectureQuant
+# (OpenVINO-style 8-bit fake quantization: per-channel symmetric weights,
+# per-tensor activations) around the LeNet-5-half student of a CPSC run,
+# calibrated only on images from the same run's generator
+# (GeneratorDataset; the labels are not used), evaluated on the real MNIST
+# test set. One CPSC checkpoint supplies both the calibration data (its
+# `generator.` weights) and the model to quantize (its `architecture.`).
+#   python tools/ptq.py configs/composition/ptq_generator_calibration_lenet5half_mnist.py \
+#       --cfg-options test_cfg.calibrate_dataloader.dataset.checkpoint=CPSC_CKPT \
+#                     model.architecture.init_cfg.checkpoint=CPSC_CKPT
+# PTQLoop is a TestLoop (mmengine's Runner.test), so tools/train.py cannot
+# run it; tools/ptq.py evaluates the float model (fake quantization off),
+# calibrates, saves WORK_DIR/TIMESTAMP/model_ptq.pth and evaluates the
+# quantized model.
+_base_ = [
+    '../_base_/datasets/mnist_test.py', '../_base_/models/lenet5_bn.py',
+    '../_base_/models/cpsc_mnist_generator.py'
+]
+default_scope = 'mmrazor'
+custom_imports = dict(imports=['mmrazor_cpsc'], allow_failed_imports=False)
+
+cpsc_checkpoint = 'work_dirs/demo/cpsc/iter_1000.pth'
+student = _base_.lenet5_half
+# The trained student: the 'architecture.' weights of the CPSC checkpoint
+# (prefix='' for a plain mmpretrain LeNet-5-half checkpoint). An init_cfg,
+# not MMArchitectureQuant's float_checkpoint, which takes no key prefix.
+student.init_cfg = dict(type='Pretrained', checkpoint=cpsc_checkpoint,
+                        prefix='architecture.')
+
+model = dict(
+    _scope_='mmrazor',
+    type='MMArchitectureQuant',
+    data_preprocessor={{_base_.mnist_preprocessor}},
+    architecture=student,
+    # One traced graph per mode: 'predict' is calibrated and evaluated,
+    # 'tensor' is needed by MMArchitectureQuant itself; no 'loss' (no QAT).
+    forward_modes=('tensor', 'predict'),
+    input_shapes=(1, 1, 32, 32),
+    quantizer=dict(
+        type='OpenVINOQuantizer',
+        global_qconfig=dict(
+            w_observer=dict(type='PerChannelMinMaxObserver'),
+            a_observer=dict(type='MovingAverageMinMaxObserver'),
+            w_fake_quant=dict(type='FakeQuantize'),
+            a_fake_quant=dict(type='FakeQuantize'),
+            w_qscheme=dict(qdtype='qint8', bit=8, is_symmetry=True,
+                           is_symmetric_range=True),
+            a_qscheme=dict(qdtype='quint8', bit=8, is_symmetry=True,
+                           averaging_constant=0.1)),
+        # The classifier head's loss / prediction code is not traced.
+        tracer=dict(
+            type='CustomTracer',
+            skipped_methods=[
+                'mmpretrain.models.heads.ClsHead._get_loss',
+                'mmpretrain.models.heads.ClsHead._get_predictions'
+            ])))
+
+# Calibration: calibrate_steps batches of generator images (here 32 x 64 =
+# 2048 images, class-balanced). The observers only see these; the real
+# MNIST images are used for evaluation only.
+test_cfg = dict(
+    type='PTQLoop',
+    calibrate_dataloader=dict(
+        batch_size=64,
+        num_workers=0,
+        dataset=dict(
+            type='GeneratorDataset',
+            generator={{_base_.mnist_generator}},
+            # A checkpoint of configs/cpsc/cpsc_lenet5bn_lenet5half_mnist.py.
+            checkpoint=cpsc_checkpoint,
+            length=2048,
+            mean={{_base_.mnist_preprocessor.mean}},
+            std={{_base_.mnist_preprocessor.std}},
+            seed=0,
+            pipeline=[dict(type='mmpretrain.PackInputs')]),
+        sampler=dict(type='DefaultSampler', shuffle=True)),
+    calibrate_steps=32)
+# PTQLoop evaluates the calibrated model with the val loop (real MNIST test).
+val_cfg = dict()
+
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='CheckpointHook', interval=1),
+    sampler_seed=dict(type='DistSamplerSeedHook'))
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'))
+visualizer = dict(type='Visualizer', vis_backends=[dict(type='LocalVisBackend')])
+log_level = 'INFO'
+load_from = None
+resume = False
+randomness = dict(seed=0)
