@@ -5,8 +5,8 @@
 #       --cfg-options train_dataloader.dataset.checkpoint=CPSC_CKPT \
 #                     model.teacher_ckpt=TEACHER_CKPT
 _base_ = [
-    '../_base_/datasets/mnist_test.py', '../_base_/models/lenet5_bn.py',
-    '../_base_/models/cpsc_mnist_generator.py'
+    '../_base_/datasets/mnist_generator_data.py',
+    '../_base_/models/lenet5_bn.py', '../_base_/default_runtime.py'
 ]
 default_scope = 'mmrazor'
 custom_imports = dict(imports=['mmrazor_cpsc'], allow_failed_imports=False)
@@ -36,16 +36,7 @@ model = dict(
 train_dataloader = dict(
     batch_size=256,
     num_workers=0,
-    dataset=dict(
-        type='GeneratorDataset',
-        generator={{_base_.mnist_generator}},
-        # A checkpoint of configs/cpsc/cpsc_lenet5bn_lenet5half_mnist.py.
-        checkpoint='work_dirs/demo/cpsc/iter_1000.pth',
-        length=60000,
-        mean={{_base_.mnist_preprocessor.mean}},
-        std={{_base_.mnist_preprocessor.std}},
-        seed=0,
-        pipeline=[dict(type='mmpretrain.PackInputs')]),
+    dataset=_base_.generator_dataset,
     sampler=dict(type='DefaultSampler', shuffle=True))
 
 optim_wrapper = dict(
@@ -54,19 +45,3 @@ param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, eta_min=1e-4)
 train_cfg = dict(by_epoch=True, max_epochs=5, val_interval=1)
 val_cfg = dict()
 test_cfg = dict()
-
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=100),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1),
-    sampler_seed=dict(type='DistSamplerSeedHook'))
-env_cfg = dict(
-    cudnn_benchmark=False,
-    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    dist_cfg=dict(backend='nccl'))
-visualizer = dict(type='Visualizer', vis_backends=[dict(type='LocalVisBackend')])
-log_level = 'INFO'
-load_from = None
-resume = False
-randomness = dict(seed=0)

@@ -13,18 +13,17 @@
 # calibrates, saves WORK_DIR/TIMESTAMP/model_ptq.pth and evaluates the
 # quantized model.
 _base_ = [
-    '../_base_/datasets/mnist_test.py', '../_base_/models/lenet5_bn.py',
-    '../_base_/models/cpsc_mnist_generator.py'
+    '../_base_/datasets/mnist_generator_data.py',
+    '../_base_/models/lenet5_bn.py', '../_base_/default_runtime.py'
 ]
 default_scope = 'mmrazor'
 custom_imports = dict(imports=['mmrazor_cpsc'], allow_failed_imports=False)
 
-cpsc_checkpoint = 'work_dirs/demo/cpsc/iter_1000.pth'
 student = _base_.lenet5_half
 # The trained student: the 'architecture.' weights of the CPSC checkpoint
 # (prefix='' for a plain mmpretrain LeNet-5-half checkpoint). An init_cfg,
 # not MMArchitectureQuant's float_checkpoint, which takes no key prefix.
-student.init_cfg = dict(type='Pretrained', checkpoint=cpsc_checkpoint,
+student.init_cfg = dict(type='Pretrained', checkpoint=_base_.cpsc_checkpoint,
                         prefix='architecture.')
 
 model = dict(
@@ -63,33 +62,9 @@ test_cfg = dict(
     calibrate_dataloader=dict(
         batch_size=64,
         num_workers=0,
-        dataset=dict(
-            type='GeneratorDataset',
-            generator={{_base_.mnist_generator}},
-            # A checkpoint of configs/cpsc/cpsc_lenet5bn_lenet5half_mnist.py.
-            checkpoint=cpsc_checkpoint,
-            length=2048,
-            mean={{_base_.mnist_preprocessor.mean}},
-            std={{_base_.mnist_preprocessor.std}},
-            seed=0,
-            pipeline=[dict(type='mmpretrain.PackInputs')]),
+        # 2,048 images: 32 calibration steps of 64.
+        dataset=dict(_base_.generator_dataset, length=2048),
         sampler=dict(type='DefaultSampler', shuffle=True)),
     calibrate_steps=32)
 # PTQLoop evaluates the calibrated model with the val loop (real MNIST test).
 val_cfg = dict()
-
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=50),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1),
-    sampler_seed=dict(type='DistSamplerSeedHook'))
-env_cfg = dict(
-    cudnn_benchmark=False,
-    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    dist_cfg=dict(backend='nccl'))
-visualizer = dict(type='Visualizer', vis_backends=[dict(type='LocalVisBackend')])
-log_level = 'INFO'
-load_from = None
-resume = False
-randomness = dict(seed=0)

@@ -1,6 +1,9 @@
 # Trains the MNIST teacher (LeNet-5 with BN) on the real training set.
 # python tools/train.py configs/teachers/lenet5_bn_mnist.py
-_base_ = ['../_base_/datasets/mnist_test.py', '../_base_/models/lenet5_bn.py']
+_base_ = [
+    '../_base_/datasets/mnist_test.py', '../_base_/models/lenet5_bn.py',
+    '../_base_/default_runtime.py'
+]
 
 default_scope = 'mmpretrain'
 custom_imports = dict(imports=['mmrazor_cpsc'], allow_failed_imports=False)
@@ -27,20 +30,3 @@ param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, T_max=4)
 train_cfg = dict(by_epoch=True, max_epochs=4, val_interval=1)
 val_cfg = dict()
 test_cfg = dict()
-
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=100),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-)
-env_cfg = dict(
-    cudnn_benchmark=False,
-    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    dist_cfg=dict(backend='nccl'))
-visualizer = dict(type='Visualizer', vis_backends=[dict(type='LocalVisBackend')])
-log_level = 'INFO'
-load_from = None
-resume = False
-randomness = dict(seed=0)
