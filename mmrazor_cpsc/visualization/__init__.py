@@ -1,3 +1,3 @@
-from .synthetic_grid import class_rows, denormalize
+from .synthetic_grid import class_rows, denormalize, normalize
 
-__all__ = ['class_rows', 'denormalize']
+__all__ = ['class_rows', 'denormalize', 'normalize']

@@ -21,6 +21,16 @@ def denormalize(images: torch.Tensor, mean: Optional[Sequence[float]],
     return ((images * std_t + mean_t) / 255).clamp(0, 1)
 
 
+def normalize(pixels: torch.Tensor, mean: Optional[Sequence[float]],
+              std: Optional[Sequence[float]]) -> torch.Tensor:
+    """The inverse of :func:`denormalize`: [0, 1] pixels to model inputs."""
+    if mean is None or std is None:
+        return pixels * 2 - 1
+    mean_t = pixels.new_tensor(mean).view(1, -1, 1, 1)
+    std_t = pixels.new_tensor(std).view(1, -1, 1, 1)
+    return (pixels * 255 - mean_t) / std_t
+
+
 @torch.no_grad()
 def class_rows(generator: nn.Module, classes: Sequence[int], per_class: int,
                seed: int = 0) -> Tuple[torch.Tensor, torch.Tensor]:

@@ -48,9 +48,14 @@ def cpsc_checkpoint(tmp_path):
 def test_prune_finetune_on_generator_data(tmp_path, fake_mnist_root,
                                           cpsc_checkpoint):
     ckpt, student_state = cpsc_checkpoint
+    teacher = MODELS.build(
+        Config.fromfile(PRUNE_CONFIG).train_dataloader.dataset.teacher)
+    teacher_ckpt = tmp_path / 'teacher.pth'
+    torch.save(teacher.state_dict(), teacher_ckpt)
     work_dir = tmp_path / 'work'
     options = [
         f'train_dataloader.dataset.checkpoint={ckpt}',
+        f'train_dataloader.dataset.teacher_ckpt={teacher_ckpt}',
         f'model.architecture.init_cfg.checkpoint={ckpt}',
         'train_dataloader.dataset.length=16', 'train_dataloader.batch_size=8',
         f'val_dataloader.dataset.data_root={fake_mnist_root}',
@@ -64,6 +69,8 @@ def test_prune_finetune_on_generator_data(tmp_path, fake_mnist_root,
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-3000:]
     assert 'accuracy/top1' in log
+    # Hard labels for fine-tuning come from the teacher.
+    assert 'labelled 16 images with the teacher' in log
     # Two pruning steps (start of epoch 1 and 2 of 2 iterations each).
     assert log.count('The model is pruned at') == 2, log[-3000:]
 

@@ -75,3 +75,41 @@ def test_wrong_generator_config_is_explained(checkpoint):
         DATASETS.build(dict(
             type='GeneratorDataset', generator=dict(GEN, hidden_channels=8),
             checkpoint=checkpoint[0], length=4))
+
+
+@pytest.fixture
+def teacher_ckpt(tmp_path):
+    """A classifier that predicts class 7 for every image."""
+    torch.manual_seed(1)
+    cfg = dict(_scope_='mmpretrain', type='ImageClassifier',
+               backbone=dict(type='LeNet5BN', channels=(3, 8, 60),
+                             fc_channels=42),
+               head=dict(type='LinearClsHead', num_classes=10,
+                         in_channels=42))
+    teacher = MODELS.build(cfg)
+    with torch.no_grad():
+        teacher.head.fc.bias[7] += 1e3
+    path = tmp_path / 'teacher.pth'
+    torch.save(teacher.state_dict(), path)
+    return cfg, str(path)
+
+
+def test_teacher_labels_replace_the_generator_class(checkpoint, teacher_ckpt):
+    cfg, path = teacher_ckpt
+    dataset = build(checkpoint[0], label_source='teacher', teacher=cfg,
+                    teacher_ckpt=path)
+    infos = [dataset.get_data_info(i) for i in range(50)]
+    assert {info['gt_label'] for info in infos} == {7}
+    # The generator's classes stay available, still balanced.
+    intended = [info['intended_label'] for info in infos]
+    assert np.bincount(intended, minlength=10).tolist() == [5] * 10
+    # Same images as with the generator's labels.
+    plain = build(checkpoint[0])
+    assert np.array_equal(plain.get_data_info(3)['img'], infos[3]['img'])
+
+
+def test_teacher_labels_need_the_teacher(checkpoint):
+    with pytest.raises(ValueError, match='teacher_ckpt=<path>'):
+        build(checkpoint[0], label_source='teacher')
+    with pytest.raises(ValueError, match="'generator' or 'teacher'"):
+        build(checkpoint[0], label_source='oracle')

@@ -1,7 +1,8 @@
+import pytest
 import torch
 
 from mmrazor_cpsc.models import CPSCGenerator
-from mmrazor_cpsc.visualization import class_rows, denormalize
+from mmrazor_cpsc.visualization import class_rows, denormalize, normalize
 
 
 def test_denormalize_inverts_the_preprocessor():
@@ -22,3 +23,10 @@ def test_class_rows_are_ordered_reproducible_and_restore_mode():
     again, _ = class_rows(gen, [0, 1, 2], per_class=4, seed=5)
     assert torch.equal(images, again)
     assert not gen.training
+
+
+@pytest.mark.parametrize('mean,std', [([33.46], [78.87]), (None, None)])
+def test_normalize_inverts_denormalize_inside_the_pixel_range(mean, std):
+    pixels = torch.rand(2, 1, 4, 4)
+    back = denormalize(normalize(pixels, mean, std), mean, std)
+    assert torch.allclose(back, pixels, atol=1e-6)
