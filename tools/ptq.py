@@ -17,11 +17,9 @@ tools/train.py, which calls ``Runner.train()``, cannot run it. This tool:
 """
 import argparse
 import json
-import os
 import os.path as osp
 
 import mmrazor_cpsc  # noqa: F401  (compatibility fixes before mmrazor.models)
-from mmengine.config import DictAction
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
@@ -29,7 +27,7 @@ from mmengine.runner import Runner
 from mmrazor.utils import register_all_modules
 from torch.ao.quantization import disable_fake_quant, disable_observer
 
-from mmrazor_cpsc.utils.cli import load_config
+from mmrazor_cpsc.utils.cli import load_config, parse_with_launch_args
 
 
 def parse_args():
@@ -37,14 +35,7 @@ def parse_args():
         description='Post-training quantization (calibrate, then evaluate)')
     parser.add_argument('config', help='PTQ config file path')
     parser.add_argument('--work-dir', help='the dir to save logs and models')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value')
-    parser.add_argument('--launcher', default='none',
-                        choices=['none', 'pytorch', 'slurm', 'mpi'])
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    return parse_with_launch_args(parser)
 
 
 class FloatBaselineHook(Hook):

@@ -8,12 +8,11 @@ import json
 import os
 
 import mmrazor_cpsc  # noqa: F401  (compatibility fixes before mmrazor.models)
-from mmengine.config import DictAction
 from mmengine.dist import is_main_process
 from mmengine.runner import Runner
 from mmrazor.utils import register_all_modules
 
-from mmrazor_cpsc.utils.cli import load_config
+from mmrazor_cpsc.utils.cli import load_config, parse_with_launch_args
 
 
 def parse_args():
@@ -22,14 +21,7 @@ def parse_args():
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save logs')
     parser.add_argument('--out-metrics', help='write the metrics as JSON here')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value')
-    parser.add_argument('--launcher', default='none',
-                        choices=['none', 'pytorch', 'slurm', 'mpi'])
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    return parse_with_launch_args(parser)
 
 
 def main():

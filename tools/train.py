@@ -4,15 +4,14 @@
         [--cfg-options key=value ...] [--launcher {none,pytorch,slurm,mpi}]
 """
 import argparse
-import os
 
 import mmrazor_cpsc  # noqa: F401  (compatibility fixes before mmrazor.models)
-from mmengine.config import DictAction
 from mmengine.runner import Runner
 from mmrazor.utils import register_all_modules
 
 from mmrazor_cpsc.utils.cli import (enable_amp, find_resumable_checkpoint,
-                                    load_config, resolve_resume)
+                                    load_config, parse_with_launch_args,
+                                    resolve_resume)
 
 
 def parse_args():
@@ -23,14 +22,7 @@ def parse_args():
                         help='enable automatic mixed precision')
     parser.add_argument('--resume', action='store_true',
                         help='resume from the latest checkpoint in work_dir')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config settings, key=value')
-    parser.add_argument('--launcher', default='none',
-                        choices=['none', 'pytorch', 'slurm', 'mpi'])
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args()
-    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    return args
+    return parse_with_launch_args(parser)
 
 
 def main():

@@ -1,12 +1,32 @@
-"""Config loading shared by tools/train.py and tools/test.py."""
+"""Command line and config loading shared by tools/train.py, test.py, ptq.py."""
 from __future__ import annotations
 
+import argparse
+import os
 import os.path as osp
-from typing import Optional
+from typing import List, Optional
 
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 
 from .config_checks import check_config, check_config_text
+
+
+def parse_with_launch_args(parser: argparse.ArgumentParser,
+                           argv: Optional[List[str]] = None
+                           ) -> argparse.Namespace:
+    """Add MMRazor's --cfg-options / --launcher / --local-rank and parse.
+
+    ``LOCAL_RANK`` is exported for launchers that pass ``--local-rank``
+    instead of setting it (torch.distributed.launch).
+    """
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, key=value')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'])
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None,
