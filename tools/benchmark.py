@@ -3,6 +3,7 @@
     python tools/benchmark.py --minutes 10 --seeds 3 --out work_dirs/bench
     python tools/benchmark.py --iters 600 --seeds 3 --out work_dirs/bench \
         --teacher-ckpt work_dirs/demo/teacher/epoch_4.pth
+    python tools/benchmark.py --report-only --out work_dirs/bench
 
 Every method (default: CPSC and MMRazor's DAFL, DFAD and ZSKT on the MNIST
 LeNet-5-BN -> LeNet-5-half pair) is trained by ``tools/train.py`` with the same
@@ -23,7 +24,11 @@ Writes to --out:
   curves.png     top-1 against iterations and against wall time
   overhead.json  the bare-loop timing and the ratio
   runs/METHOD/seedK/  each run's config, log, checkpoints and timeline.json
+  benchmark.json the command and budget (for --report-only)
 Without --teacher-ckpt the MNIST teacher is trained first (tools/train.py).
+results.json, overhead.json and benchmark.json are written as the run goes,
+so ``--report-only --out DIR`` rewrites results.md and curves.png from the
+runs that finished, e.g. after an interrupted benchmark.
 """
 from __future__ import annotations
 
@@ -64,7 +69,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--names', nargs='+', default=None,
                         help='method names, one per config (default: the '
                         "config file's first word, upper-cased)")
-    budget = parser.add_mutually_exclusive_group(required=True)
+    budget = parser.add_mutually_exclusive_group()
     budget.add_argument('--iters', type=int, help='iterations per run')
     budget.add_argument('--minutes', type=float,
                         help='minutes of training per run')
@@ -84,7 +89,15 @@ def parse_args(argv=None) -> argparse.Namespace:
                         '(0 skips it)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         default={}, help='overrides applied to every config')
+    parser.add_argument('--report-only', action='store_true',
+                        help='train nothing: rewrite results.md and '
+                        'curves.png from OUT/results.json')
     args = parser.parse_args(argv)
+    if args.report_only:
+        return args
+    if args.iters is None and args.minutes is None:
+        parser.error('one of --iters or --minutes is required (or '
+                     '--report-only to rewrite the report of OUT).')
     if args.names and len(args.names) != len(args.configs):
         parser.error(f'--names has {len(args.names)} entries for '
                      f'{len(args.configs)} configs.')
@@ -289,6 +302,35 @@ def plot_curves(path: str, runs: List[Dict]) -> None:
     plt.close(fig)
 
 
+def write_report(out: str, runs: List[Dict], overhead: Optional[Dict],
+                 command: str, budget: str) -> None:
+    write_markdown(osp.join(out, 'results.md'), runs, overhead, command,
+                   budget)
+    plot_curves(osp.join(out, 'curves.png'), runs)
+
+
+def _read_json(path: str, default=None):
+    if not osp.isfile(path):
+        return default
+    with open(path) as f:
+        return json.load(f)
+
+
+def report_only(out: str) -> None:
+    """results.md and curves.png from the runs recorded in OUT."""
+    runs = _read_json(osp.join(out, 'results.json'), [])
+    if not runs:
+        raise SystemExit(f'benchmark: no finished run in {out}/results.json; '
+                         'nothing to report (run the benchmark first).')
+    info = _read_json(osp.join(out, 'benchmark.json'),
+                      dict(command='unknown (no benchmark.json)',
+                           budget='see the iterations column'))
+    write_report(out, runs, _read_json(osp.join(out, 'overhead.json')),
+                 info['command'], info['budget'])
+    print(f'benchmark: {len(runs)} runs reported in {out}/results.md and '
+          'curves.png', flush=True)
+
+
 def train_teacher(out: str) -> str:
     """The MNIST teacher of the demo, trained into OUT/teacher."""
     work_dir = osp.join(out, 'teacher')
@@ -316,6 +358,9 @@ def time_bare_loop(config_path: str, teacher_ckpt: str, iters: int,
 def main(argv=None) -> None:
     args = parse_args(argv)
     out = osp.abspath(args.out)
+    if args.report_only:
+        report_only(out)
+        return
     os.makedirs(out, exist_ok=True)
     command = 'python tools/benchmark.py ' + ' '.join(
         shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
@@ -346,6 +391,8 @@ def main(argv=None) -> None:
     else:
         budget = f'{args.iters} iterations'
     budget += f', batch {args.batch_size}'
+    with open(osp.join(out, 'benchmark.json'), 'w') as f:
+        json.dump(dict(command=command, budget=budget), f, indent=1)
 
     runs: List[Dict] = []
     jobs = [(n, c, s) for n, c in zip(names, args.configs)
@@ -386,15 +433,12 @@ def main(argv=None) -> None:
                             bare_iters=len(bare['iter_times_s']),
                             framework_s_per_iter=framework,
                             ratio=framework / bare['s_per_iter'])
+            with open(osp.join(out, 'overhead.json'), 'w') as f:
+                json.dump(overhead, f, indent=1)
         with open(osp.join(out, 'results.json'), 'w') as f:
             json.dump(runs, f, indent=1)
 
-    if overhead:
-        with open(osp.join(out, 'overhead.json'), 'w') as f:
-            json.dump(overhead, f, indent=1)
-    write_markdown(osp.join(out, 'results.md'), runs, overhead, command,
-                   budget)
-    plot_curves(osp.join(out, 'curves.png'), runs)
+    write_report(out, runs, overhead, command, budget)
     print(f'benchmark: done in {(time.time() - start) / 60:.1f} min; '
           f'{out}/results.md, results.json, curves.png', flush=True)
     with open(osp.join(out, 'results.md')) as f:

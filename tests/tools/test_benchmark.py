@@ -69,6 +69,17 @@ def test_minutes_budget_two_methods_two_seeds(tmp_path, fake_mnist_root,
     assert 'Framework overhead' in table and 'Machine:' in table
     assert (out / 'curves.png').stat().st_size > 10_000
 
+    # An interrupted benchmark keeps its report: --report-only rebuilds both
+    # files from what the run recorded as it went.
+    (out / 'results.md').unlink()
+    (out / 'curves.png').unlink()
+    benchmark.main(['--report-only', '--out', os.fspath(out)])
+    rebuilt = (out / 'results.md').read_text()
+    rows = lambda text: [l for l in text.splitlines()  # noqa: E731
+                         if l.startswith(('|', 'Framework', 'Command', 'Budget'))]
+    assert rows(rebuilt) == rows(table)
+    assert (out / 'curves.png').stat().st_size > 10_000
+
 
 @pytest.mark.parametrize('argv, message', [
     (['--iters', '0'], '--iters must be positive'),
@@ -80,6 +91,14 @@ def test_bad_arguments_are_named(argv, message, capsys, tmp_path):
     with pytest.raises(SystemExit):
         benchmark.parse_args([*argv, '--out', os.fspath(tmp_path)])
     assert message in capsys.readouterr().err
+
+
+def test_a_budget_is_required_unless_reporting(capsys, tmp_path):
+    with pytest.raises(SystemExit):
+        benchmark.parse_args(['--out', os.fspath(tmp_path)])
+    assert 'one of --iters or --minutes' in capsys.readouterr().err
+    with pytest.raises(SystemExit, match='no finished run'):
+        benchmark.main(['--report-only', '--out', os.fspath(tmp_path)])
 
 
 def test_iters_and_minutes_are_exclusive(capsys, tmp_path):
