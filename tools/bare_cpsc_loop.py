@@ -5,8 +5,9 @@
 
 The same models (built from CONFIG), the same batch and the same math as
 ``CPSCDataFreeDistillation`` with the config's loss weights, but no Runner, no
-hooks, no recorders, no distillers and no data samples: per iteration
-``generator_steps`` generator updates, then ``student_steps`` student updates,
+hooks, no recorders, no distillers and no data samples (the config's
+``CPUMemoryReuseHook`` setting, if any, is applied as in the Runner): per
+iteration ``generator_steps`` generator updates, then ``student_steps`` student updates,
 each on a fresh (z, y) batch, written directly against ``torch``. The ratio
 (framework seconds per iteration / bare seconds per iteration) is the
 framework's overhead. Learning-rate schedules are left out (one scalar update
@@ -209,6 +210,13 @@ def time_bare_loop(cfg, teacher_ckpt: str, iters: int, batch_size: int,
                    seed: int = 0, warmup: int = 2) -> List[float]:
     """Seconds of each of ``iters`` timed iterations (after ``warmup``)."""
     torch.manual_seed(seed)
+    # The framework run's process-wide settings apply here too, or the
+    # overhead ratio would compare allocators instead of code.
+    for hook in cfg.get('custom_hooks', []):
+        if hook['type'] == 'CPUMemoryReuseHook':
+            from mmrazor_cpsc.utils.allocator import keep_freed_memory
+            keep_freed_memory(**{k: v for k, v in hook.items()
+                                 if k != 'type'})
     bare = BareCPSC(cfg, teacher_ckpt)
     bare.train()
     times = []

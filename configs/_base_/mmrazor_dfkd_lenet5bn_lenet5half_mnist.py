@@ -24,3 +24,6 @@ optim_wrapper = dict(
 param_scheduler = dict(
     architecture={{_base_.student_cosine}},
     generator={{_base_.generator_cosine}})
+# The same CPU memory setting as the CPSC MNIST config (a speed setting; the
+# benchmark compares methods, not allocators).
+custom_hooks = [dict(type='RandomStateHook'), dict(type='CPUMemoryReuseHook')]

@@ -37,3 +37,17 @@ def test_label_sampling_generator_refuses_unconditional():
             type='LabelSamplingGenerator',
             generator=dict(type='DAFLGenerator', img_size=32, latent_dim=8,
                            hidden_channels=4)))
+
+
+def test_out_channels_generator_channels_last_keeps_the_numbers():
+    cfg = dict(type='OutChannelsGenerator', out_channels=1,
+               generator=dict(type='DAFLGenerator', img_size=16,
+                              latent_dim=8, hidden_channels=8))
+    torch.manual_seed(0)
+    fast = MODELS.build(cfg)
+    plain = MODELS.build(dict(cfg, channels_last=False))
+    plain.load_state_dict(fast.state_dict())
+    z = torch.randn(4, 8)
+    out_fast, out_plain = fast(z, 4), plain(z, 4)
+    assert out_fast.is_contiguous()
+    assert torch.allclose(out_fast, out_plain, atol=1e-5)

