@@ -14,15 +14,18 @@ calibration run per method measures its seconds per iteration, and the method
 gets as many iterations as fit (so its learning-rate schedule still completes).
 
 A bare PyTorch loop doing exactly the CPSC math on the same models and batch
-(tools/bare_cpsc_loop.py) is timed in the same run; the framework overhead is
-CPSC's seconds per iteration divided by the bare loop's.
+(tools/bare_cpsc_loop.py) is timed right before each CPSC run; the framework
+overhead is CPSC's median seconds per iteration divided by the bare loop's
+(each pair measured back to back, so slow drifts in machine load cancel).
+Runs go seed-major (every method's seed 0 first), and ``--resume --out DIR``
+continues an interrupted benchmark with its calibration and finished runs.
 
 Writes to --out:
   results.json   one object per (method, seed): top1_final, top1_best (%),
                  wall_s, s_per_iter, peak_rss_mb, iters, curve
   results.md     mean +- std over seeds, the overhead ratio, command, machine
   curves.png     top-1 against iterations and against wall time
-  overhead.json  the bare-loop timing and the ratio
+  overhead.json  the bare-loop timings, the ratio and the per-seed ratios
   runs/METHOD/seedK/  each run's config, log, checkpoints and timeline.json
   benchmark.json the command and budget (for --report-only)
 Without --teacher-ckpt the MNIST teacher is trained first (tools/train.py).
@@ -82,13 +85,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--batch-size', type=int, default=256)
     parser.add_argument('--val-points', type=int, default=5,
                         help='validations per run (the accuracy curve)')
-    parser.add_argument('--calibration-iters', type=int, default=12,
+    parser.add_argument('--calibration-iters', type=int, default=20,
                         help='iterations timed per method for --minutes')
     parser.add_argument('--bare-iters', type=int, default=20,
                         help='timed iterations of the bare PyTorch loop '
                         '(0 skips it)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         default={}, help='overrides applied to every config')
+    parser.add_argument('--resume', action='store_true',
+                        help='continue the benchmark in OUT: keep its '
+                        'calibration and finished runs, run the rest')
     parser.add_argument('--report-only', action='store_true',
                         help='train nothing: rewrite results.md and '
                         'curves.png from OUT/results.json')
@@ -267,7 +273,11 @@ def write_markdown(path: str, runs: List[Dict], overhead: Optional[Dict],
             '', f"Framework overhead: {overhead['method']} through the Runner "
             f"{overhead['framework_s_per_iter']:.3f} s/iter, bare PyTorch loop "
             f"{overhead['bare_s_per_iter']:.3f} s/iter (median of "
-            f"{overhead['bare_iters']}): ratio **{overhead['ratio']:.3f}**."
+            f"{overhead['bare_iters']}, timed before each run): ratio "
+            f"**{overhead['ratio']:.3f}**"
+            + (' (per seed: ' + ', '.join(
+                f'{r:.3f}' for r in overhead['pair_ratios']) + ').'
+               if overhead.get('pair_ratios') else '.')
         ]
     lines += ['', f'Command: `{command}`', '', f'Machine: {machine()}', '']
     with open(path, 'w') as f:
@@ -355,6 +365,50 @@ def time_bare_loop(config_path: str, teacher_ckpt: str, iters: int,
         return json.load(f)
 
 
+def calibrate(args, names: List[str], teacher_ckpt: str,
+              out: str) -> Dict[str, int]:
+    """Iterations per method that fit in ``args.minutes`` on this machine."""
+    iters = {}
+    for name, config in zip(names, args.configs):
+        work_dir = osp.join(out, 'calibration', name)
+        _, path = prepare_config(config, args.cfg_options, teacher_ckpt,
+                                 args.calibration_iters, args.batch_size, 1, 0,
+                                 work_dir)
+        print(f'benchmark: timing {name} ({args.calibration_iters} '
+              'iterations)', flush=True)
+        timeline = run_training(f'{name} calibration', path, work_dir)
+        # The first iterations warm up allocators and caches.
+        steady = timeline['iter_times_s'][2:] or timeline['iter_times_s']
+        s_per_iter = statistics.median(steady)
+        iters[name] = max(1, int(args.minutes * 60 / s_per_iter))
+        print(f'benchmark: {name}: {s_per_iter:.3f} s/iter -> {iters[name]} '
+              f'iterations in {args.minutes:g} min', flush=True)
+    return iters
+
+
+def overhead_summary(method: str, pairs: List[Dict]) -> Dict:
+    """The framework/bare ratio from (bare, Runner) timings taken back to back.
+
+    Each pair is the bare loop timed right before one seed's Runner run, so a
+    change in machine load between seeds shifts both sides of that pair.
+    """
+    bare = statistics.median(p['bare_s_per_iter'] for p in pairs)
+    framework = statistics.median(p['framework_s_per_iter'] for p in pairs)
+    return dict(method=method, pairs=pairs, bare_s_per_iter=bare,
+                bare_iters=sum(p['bare_iters'] for p in pairs),
+                framework_s_per_iter=framework, ratio=framework / bare,
+                pair_ratios=[p['framework_s_per_iter'] / p['bare_s_per_iter']
+                             for p in pairs])
+
+
+def _settings(args, names: List[str], teacher_ckpt: str) -> Dict:
+    """What must not change between a benchmark and its --resume."""
+    return dict(configs=list(args.configs), names=names,
+                minutes=args.minutes, iters=args.iters,
+                batch_size=args.batch_size, val_points=args.val_points,
+                cfg_options=dict(args.cfg_options), teacher_ckpt=teacher_ckpt)
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     out = osp.abspath(args.out)
@@ -369,48 +423,70 @@ def main(argv=None) -> None:
     if len(set(names)) != len(names):
         raise SystemExit(f'benchmark: method names collide ({names}); pass '
                          '--names.')
-
-    iters = {name: args.iters for name in names}
-    if args.minutes:
-        for name, config in zip(names, args.configs):
-            work_dir = osp.join(out, 'calibration', name)
-            _, path = prepare_config(config, args.cfg_options, teacher_ckpt,
-                                     args.calibration_iters, args.batch_size,
-                                     1, 0, work_dir)
-            print(f'benchmark: timing {name} '
-                  f'({args.calibration_iters} iterations)', flush=True)
-            timeline = run_training(f'{name} calibration', path, work_dir)
-            # The first iterations warm up allocators and caches.
-            steady = timeline['iter_times_s'][2:] or timeline['iter_times_s']
-            s_per_iter = statistics.median(steady)
-            iters[name] = max(1, int(args.minutes * 60 / s_per_iter))
-            print(f'benchmark: {name}: {s_per_iter:.3f} s/iter -> '
-                  f'{iters[name]} iterations in {args.minutes:g} min',
-                  flush=True)
-        budget = f'{args.minutes:g} minutes of training'
-    else:
-        budget = f'{args.iters} iterations'
-    budget += f', batch {args.batch_size}'
-    with open(osp.join(out, 'benchmark.json'), 'w') as f:
-        json.dump(dict(command=command, budget=budget), f, indent=1)
-
+    settings = _settings(args, names, teacher_ckpt)
+    info_path = osp.join(out, 'benchmark.json')
     runs: List[Dict] = []
-    jobs = [(n, c, s) for n, c in zip(names, args.configs)
-            for s in range(args.seeds)]
+    pairs: List[Dict] = []
+    if args.resume:
+        info = _read_json(info_path)
+        if info is None or 'settings' not in info:
+            raise SystemExit(f'benchmark: --resume found no benchmark.json '
+                             f'with settings in {out}; start it without '
+                             '--resume.')
+        changed = sorted(k for k, v in settings.items()
+                         if info['settings'].get(k) != v)
+        if changed:
+            raise SystemExit(
+                f'benchmark: --resume with other settings than the run in '
+                f'{out} ({", ".join(changed)} differ); use the same options '
+                'or a new --out.')
+        iters, budget = info['iters'], info['budget']
+        command = info['command']
+        runs = _read_json(osp.join(out, 'results.json'), [])
+        pairs = (_read_json(osp.join(out, 'overhead.json')) or {}).get(
+            'pairs', [])
+        print(f'benchmark: resuming {out}: {len(runs)} finished runs kept',
+              flush=True)
+    else:
+        if args.minutes:
+            iters = calibrate(args, names, teacher_ckpt, out)
+            budget = f'{args.minutes:g} minutes of training'
+        else:
+            iters = {name: args.iters for name in names}
+            budget = f'{args.iters} iterations'
+        budget += f', batch {args.batch_size}'
+    with open(info_path, 'w') as f:
+        json.dump(dict(command=command, budget=budget, iters=iters,
+                       settings=settings), f, indent=1)
+
+    # Seed-major order: every method's seed 0, then every seed 1, ... so an
+    # interrupted benchmark still compares all methods.
+    jobs = [(n, c, s) for s in range(args.seeds)
+            for n, c in zip(names, args.configs)]
+    done = {(r['method'], r['seed']) for r in runs}
+    todo = [job for job in jobs if (job[0], job[2]) not in done]
     run_walls: Dict[str, float] = {}
     start = time.time()
-    overhead = None
-    for index, (name, config, seed) in enumerate(jobs):
-        remaining = jobs[index:]
-        known = [run_walls.get(n) for n, _, _ in remaining]
+    overhead = overhead_summary(pairs[0]['method'], pairs) if pairs else None
+    for index, (name, config, seed) in enumerate(todo):
+        known = [run_walls.get(n) for n, _, _ in todo[index:]]
         eta = ('unknown until each method has run once' if None in known
                else f'{sum(known) / 60:.1f} min')
-        print(f'benchmark: [{index + 1}/{len(jobs)}] {name} seed {seed}, '
+        print(f'benchmark: [{len(runs) + 1}/{len(jobs)}] {name} seed {seed}, '
               f'{iters[name]} iterations; benchmark ETA {eta}', flush=True)
         work_dir = osp.join(out, 'runs', name, f'seed{seed}')
         cfg, path = prepare_config(config, args.cfg_options, teacher_ckpt,
                                    iters[name], args.batch_size,
                                    args.val_points, seed, work_dir)
+        is_reference = (args.bare_iters > 0
+                        and cfg.model.get('type') == CPSC_TYPE
+                        and (not pairs or pairs[0]['method'] == name))
+        if is_reference:
+            print(f'benchmark: timing the bare PyTorch loop of {name} before '
+                  'this run', flush=True)
+            bare = time_bare_loop(path, teacher_ckpt, args.bare_iters,
+                                  args.batch_size,
+                                  osp.join(work_dir, 'bare_loop.json'))
         timeline = run_training(f'{name} seed {seed}', path, work_dir)
         run_walls[name] = timeline['process_wall_s']
         run = summarise_run(name, seed, iters[name], timeline)
@@ -418,23 +494,16 @@ def main(argv=None) -> None:
         print(f'benchmark: {name} seed {seed}: top-1 final '
               f"{run['top1_final']:.2f}, best {run['top1_best']:.2f}, "
               f"{run['s_per_iter']:.3f} s/iter", flush=True)
-        # The bare loop right after the CPSC runs, on the same machine state.
-        last_of_method = index + 1 == len(jobs) or jobs[index + 1][0] != name
-        if (last_of_method and overhead is None and args.bare_iters > 0
-                and cfg.model.get('type') == CPSC_TYPE):
-            print(f'benchmark: timing the bare PyTorch loop of {name}',
-                  flush=True)
-            bare = time_bare_loop(path, teacher_ckpt, args.bare_iters,
-                                  args.batch_size,
-                                  osp.join(out, 'bare_loop.json'))
-            framework = statistics.median(
-                r['s_per_iter'] for r in runs if r['method'] == name)
-            overhead = dict(method=name, bare_s_per_iter=bare['s_per_iter'],
-                            bare_iters=len(bare['iter_times_s']),
-                            framework_s_per_iter=framework,
-                            ratio=framework / bare['s_per_iter'])
+        if is_reference:
+            pairs.append(dict(method=name, seed=seed,
+                              bare_s_per_iter=bare['s_per_iter'],
+                              bare_iters=len(bare['iter_times_s']),
+                              framework_s_per_iter=run['s_per_iter']))
+            overhead = overhead_summary(name, pairs)
             with open(osp.join(out, 'overhead.json'), 'w') as f:
                 json.dump(overhead, f, indent=1)
+            print(f"benchmark: overhead {name} seed {seed}: "
+                  f"{overhead['pair_ratios'][-1]:.3f}", flush=True)
         with open(osp.join(out, 'results.json'), 'w') as f:
             json.dump(runs, f, indent=1)
 

@@ -31,21 +31,24 @@ def teacher_file(tmp_path):
 def test_minutes_budget_two_methods_two_seeds(tmp_path, fake_mnist_root,
                                               teacher_file):
     out = tmp_path / 'bench'
-    result = subprocess.run(
-        [sys.executable, 'tools/benchmark.py', '--configs', *CONFIGS,
-         '--minutes', '0.02', '--calibration-iters', '3', '--seeds', '2',
-         '--val-points', '2', '--batch-size', '20', '--bare-iters', '2',
-         '--teacher-ckpt', teacher_file, '--out', os.fspath(out),
-         '--cfg-options', f'val_dataloader.dataset.data_root={fake_mnist_root}',
-         'val_dataloader.batch_size=20'],
-        cwd=REPO, capture_output=True, text=True, timeout=900)
+    argv = ['--configs', *CONFIGS, '--minutes', '0.02',
+            '--calibration-iters', '3', '--seeds', '2', '--val-points', '2',
+            '--batch-size', '20', '--bare-iters', '2', '--teacher-ckpt',
+            teacher_file, '--out', os.fspath(out), '--cfg-options',
+            f'val_dataloader.dataset.data_root={fake_mnist_root}',
+            'val_dataloader.batch_size=20']
+    bench = lambda *extra: subprocess.run(  # noqa: E731
+        [sys.executable, 'tools/benchmark.py', *argv, *extra], cwd=REPO,
+        capture_output=True, text=True, timeout=900)
+    result = bench()
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     # Progress names each method/seed as it starts.
     assert 'CPSC seed 1' in result.stdout and 'DAFL seed 0' in result.stdout
 
     runs = json.loads((out / 'results.json').read_text())
+    # Seed-major, so an interrupted benchmark still compares every method.
     assert [(r['method'], r['seed']) for r in runs] == [
-        ('CPSC', 0), ('CPSC', 1), ('DAFL', 0), ('DAFL', 1)]
+        ('CPSC', 0), ('DAFL', 0), ('CPSC', 1), ('DAFL', 1)]
     for run in runs:
         assert 0 <= run['top1_final'] <= run['top1_best'] <= 100
         assert run['wall_s'] > 0 and run['s_per_iter'] > 0
@@ -64,6 +67,10 @@ def test_minutes_budget_two_methods_two_seeds(tmp_path, fake_mnist_root,
 
     overhead = json.loads((out / 'overhead.json').read_text())
     assert overhead['method'] == 'CPSC' and overhead['ratio'] > 0
+    # One bare-loop timing right before each CPSC run, paired with it.
+    assert [p['seed'] for p in overhead['pairs']] == [0, 1]
+    assert len(overhead['pair_ratios']) == 2
+    assert (out / 'runs' / 'CPSC' / 'seed1' / 'bare_loop.json').is_file()
     table = (out / 'results.md').read_text()
     assert '| CPSC | 2 |' in table and '| DAFL | 2 |' in table
     assert 'Framework overhead' in table and 'Machine:' in table
@@ -79,6 +86,26 @@ def test_minutes_budget_two_methods_two_seeds(tmp_path, fake_mnist_root,
                          if l.startswith(('|', 'Framework', 'Command', 'Budget'))]
     assert rows(rebuilt) == rows(table)
     assert (out / 'curves.png').stat().st_size > 10_000
+
+    # --resume after an interruption: the finished runs and the calibration
+    # are kept, only the missing run trains.
+    results = out / 'results.json'
+    results.write_text(json.dumps(runs[:3]))
+    before = {r['method'] + str(r['seed']): r['top1_final'] for r in runs[:3]}
+    result = bench('--resume')
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert 'resuming' in result.stdout and 'timing' not in result.stdout
+    assert '[4/4] DAFL seed 1' in result.stdout
+    assert 'CPSC seed 0,' not in result.stdout
+    resumed = json.loads(results.read_text())
+    assert [(r['method'], r['seed']) for r in resumed] == [
+        ('CPSC', 0), ('DAFL', 0), ('CPSC', 1), ('DAFL', 1)]
+    assert {r['method'] + str(r['seed']): r['top1_final']
+            for r in resumed[:3]} == before
+    # Resuming with other settings would mix two benchmarks: refused.
+    result = bench('--resume', '--batch-size', '10')
+    assert result.returncode != 0
+    assert 'batch_size differ' in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize('argv, message', [

@@ -67,7 +67,9 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
         teacher_ckpt (str, optional): teacher weights, read with PyTorch's
             weights-only loader.
         generator_steps (int): generator updates per iteration. Defaults to 1.
-        student_steps (int): student updates per iteration. Defaults to 5.
+        student_steps (int): student updates per iteration; 0 trains the
+            generator alone (see ``configs/cpsc/*_generator_refine_*``).
+            Defaults to 5.
         label_sampling (str): 'balanced' (every class equally often, random
             remainder) or 'uniform' (i.i.d.). Defaults to 'balanced'.
         check_finite (bool): stop with an error naming the loss term when any
@@ -99,10 +101,16 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
         super().__init__(architecture, data_preprocessor, init_cfg)
         for name, steps in (('generator_steps', generator_steps),
                             ('student_steps', student_steps)):
-            if not isinstance(steps, int) or steps < 1:
+            if not isinstance(steps, int) or steps < 0:
                 raise ValueError(
-                    f'CPSCDataFreeDistillation: {name} must be an integer >= 1'
+                    f'CPSCDataFreeDistillation: {name} must be an integer >= 0'
                     f' (updates per iteration), got {steps!r}.')
+        if generator_steps + student_steps == 0:
+            raise ValueError(
+                'CPSCDataFreeDistillation: generator_steps and student_steps '
+                'are both 0, so nothing would be trained. Use student_steps=0 '
+                'to train the generator alone (e.g. to refine it for use as a '
+                'dataset), generator_steps=0 to train the student alone.')
         if label_sampling not in self.LABEL_SAMPLING:
             raise ValueError(
                 f'CPSCDataFreeDistillation: label_sampling must be one of '
@@ -220,6 +228,10 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
         # The teacher is a fixed critic: BN uses (and never updates) its
         # running statistics.
         self.teacher.eval()
+        if self.student_steps == 0:
+            # Generator-only training: the student is a fixed critic too, and
+            # its BN statistics must not drift towards the synthetic batches.
+            self.student.eval()
         return self
 
     # ------------------------------------------------------------------ steps

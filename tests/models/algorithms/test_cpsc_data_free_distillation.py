@@ -118,8 +118,9 @@ def test_non_finite_loss_stops_before_the_update(mnist_algorithm):
 
 
 @pytest.mark.parametrize('override,match', [
-    (dict(generator_steps=0), 'generator_steps must be an integer >= 1'),
-    (dict(student_steps=-1), 'student_steps must be an integer >= 1'),
+    (dict(generator_steps=-1), 'generator_steps must be an integer >= 0'),
+    (dict(student_steps=-1), 'student_steps must be an integer >= 0'),
+    (dict(generator_steps=0, student_steps=0), 'nothing would be trained'),
     (dict(label_sampling='stratified'), 'label_sampling must be one of'),
 ])
 def test_bad_schedule_options(override, match):
