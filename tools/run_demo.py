@@ -9,7 +9,10 @@
 4. exports the student and evaluates teacher and student on the real MNIST
    test set (tools/convert_student_checkpoint.py, tools/test.py),
 5. draws the synthetic-image grid (tools/visualize_generator.py),
-and prints the two accuracies and where the logs and the grid are.
+6. refines the generator into a dataset generator (generator-only training,
+   student untouched; configs/cpsc/cpsc_generator_refine_*) and draws its grid,
+and prints the two accuracies, how many grid images the teacher classifies as
+their row's class, and where the logs and the grids are.
 """
 import argparse
 import json
@@ -23,6 +26,7 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 TEACHER_CFG = 'configs/teachers/lenet5_bn_mnist.py'
 STUDENT_CFG = 'configs/students/lenet5_half_mnist.py'
 CPSC_CFG = 'configs/cpsc/cpsc_lenet5bn_lenet5half_mnist.py'
+REFINE_CFG = 'configs/cpsc/cpsc_generator_refine_lenet5bn_lenet5half_mnist.py'
 
 
 def tool(name, *args, log=None):
@@ -45,6 +49,16 @@ def last_checkpoint(work_dir):
 def top1(metrics_file):
     with open(metrics_file) as f:
         return json.load(f)['accuracy/top1']
+
+
+def draw_grid(checkpoint, stem):
+    """tools/visualize_generator.py on a checkpoint: (png, agreement line)."""
+    tool('visualize_generator.py', CPSC_CFG, checkpoint, '--out',
+         stem + '.png', log=stem + '.log')
+    with open(stem + '.log') as f:
+        lines = [line.strip() for line in f if 'Teacher classifies' in line]
+    return stem + '.png', (lines[0] if lines else 'no teacher agreement '
+                           f'reported; see {stem}.log')
 
 
 def main():
@@ -83,12 +97,14 @@ def main():
          osp.join(work, 'student_test'), '--out-metrics', student_metrics,
          log=osp.join(work, 'student_test.log'))
 
-    grid = osp.join(work, 'synthetic_grid.png')
-    grid_log = osp.join(work, 'synthetic_grid.log')
-    tool('visualize_generator.py', CPSC_CFG, cpsc_ckpt, '--out', grid,
-         log=grid_log)
-    with open(grid_log) as f:
-        agreement = [line.strip() for line in f if 'Teacher classifies' in line]
+    grid, agreement = draw_grid(cpsc_ckpt, osp.join(work, 'synthetic_grid'))
+
+    refine_dir = osp.join(work, 'generator_refine')
+    tool('train.py', REFINE_CFG, '--work-dir', refine_dir, '--cfg-options',
+         f'load_from={cpsc_ckpt}', f'model.teacher_ckpt={teacher_ckpt}',
+         log=osp.join(work, 'generator_refine.log'))
+    refined_grid, refined_agreement = draw_grid(
+        last_checkpoint(refine_dir), osp.join(work, 'synthetic_grid_refined'))
 
     print('\n== CPSC-DFKD MNIST demo ==')
     print(f'teacher LeNet-5-BN (real data)     top-1 {top1(teacher_metrics):6.2f}'
@@ -96,9 +112,10 @@ def main():
     print(f'student LeNet-5-half (data-free)   top-1 {top1(student_metrics):6.2f}'
           f' %   ({cpsc_time / 60:.1f} min)')
     print('both on the real MNIST test set (10,000 images)')
-    print(f'synthetic-image grid: {grid}')
-    if agreement:
-        print(agreement[0])
+    print(f'synthetic-image grid of the CPSC generator: {grid}')
+    print(f'  {agreement}')
+    print(f'after the generator refinement: {refined_grid}')
+    print(f'  {refined_agreement}')
     print(f'logs: {work}/*.log, {cpsc_dir}/<timestamp>/')
     print(f'student checkpoint (plain mmpretrain): {student_ckpt}')
     print(f'total {(time.time() - start) / 60:.1f} min')

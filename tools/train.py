@@ -9,9 +9,9 @@ import mmrazor_cpsc  # noqa: F401  (compatibility fixes before mmrazor.models)
 from mmengine.runner import Runner
 from mmrazor.utils import register_all_modules
 
-from mmrazor_cpsc.utils.cli import (enable_amp, find_resumable_checkpoint,
-                                    load_config, parse_with_launch_args,
-                                    resolve_resume)
+from mmrazor_cpsc.utils.cli import (check_load_from, enable_amp,
+                                    find_resumable_checkpoint, load_config,
+                                    parse_with_launch_args, resolve_resume)
 
 
 def parse_args():
@@ -35,6 +35,8 @@ def main():
     cfg.resume = args.resume
     if args.resume:
         resolve_resume(cfg)
+    else:
+        check_load_from(cfg)
     runner = Runner.from_cfg(cfg)
     try:
         runner.train()

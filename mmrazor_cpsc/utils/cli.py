@@ -51,6 +51,16 @@ def load_config(path: str, cfg_options: Optional[dict] = None,
     return cfg
 
 
+def check_load_from(cfg: Config) -> None:
+    """Name a missing ``load_from`` file before the Runner builds anything."""
+    path = cfg.get('load_from', None)
+    if path and '://' not in str(path) and not osp.isfile(path):
+        raise FileNotFoundError(
+            f'load_from {path!r} does not exist. Train the model it refers '
+            'to first, or point the config at your checkpoint: '
+            '--cfg-options load_from=PATH.')
+
+
 def enable_amp(cfg: Config) -> None:
     """Switch every optimiser wrapper (one, or one per part) to AMP."""
     optim = cfg.optim_wrapper

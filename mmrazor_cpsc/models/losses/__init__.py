@@ -2,8 +2,9 @@ from .bn_statistics import BNStatisticsLoss
 from .conditional_cross_entropy import ConditionalCrossEntropyLoss
 from .logit_distance import LogitDistanceLoss
 from .pseudo_supervised_contrast import PseudoSupervisedContrastLoss
+from .total_variation import TotalVariationLoss
 
 __all__ = [
     'BNStatisticsLoss', 'ConditionalCrossEntropyLoss', 'LogitDistanceLoss',
-    'PseudoSupervisedContrastLoss'
+    'PseudoSupervisedContrastLoss', 'TotalVariationLoss'
 ]
