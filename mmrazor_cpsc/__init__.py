@@ -14,5 +14,5 @@ compat.apply_all()
 # configs use; import it here so any entry point (mmengine's, ours) has it.
 import mmrazor.engine  # noqa: E402,F401
 
-from . import datasets, engine, models  # noqa: E402,F401
+from . import datasets, engine, models, structures  # noqa: E402,F401
 from .version import __version__  # noqa: E402,F401

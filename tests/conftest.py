@@ -2,6 +2,8 @@
 import os
 import os.path as osp
 import struct
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -67,3 +69,20 @@ def fake_mnist_root(tmp_path):
         write_idx(os.fspath(root / f'{prefix}-images-idx3-ubyte'), images)
         write_idx(os.fspath(root / f'{prefix}-labels-idx1-ubyte'), labels)
     return os.fspath(root)
+
+
+def run_train_tool(config: str, work_dir, options=(), expect_ok=True) -> str:
+    """``tools/train.py CONFIG --work-dir DIR --cfg-options ...`` in a fresh
+    process with one intra-op thread (the suite shares 2 cores); returns the
+    log and, with ``expect_ok``, asserts a zero exit code."""
+    command = [sys.executable, 'tools/train.py', config, '--work-dir',
+               os.fspath(work_dir)]
+    if options:
+        command += ['--cfg-options', *options]
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True,
+                            timeout=600,
+                            env=dict(os.environ, OMP_NUM_THREADS='1'))
+    log = result.stdout + result.stderr
+    assert (result.returncode == 0) == expect_ok, log[-3000:]
+    return log
+

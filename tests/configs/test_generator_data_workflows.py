@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pytest
 import torch
-from conftest import REPO
+from conftest import REPO, run_train_tool
 from mmengine.config import Config
 from mmrazor.registry import DATASETS, MODELS
 
@@ -61,13 +61,7 @@ def test_prune_finetune_on_generator_data(tmp_path, fake_mnist_root,
         f'val_dataloader.dataset.data_root={fake_mnist_root}',
         'val_dataloader.batch_size=20', 'train_cfg.max_epochs=2'
     ]
-    result = subprocess.run(
-        [sys.executable, 'tools/train.py', PRUNE_CONFIG, '--work-dir',
-         os.fspath(work_dir), '--cfg-options', *options],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
-        env=dict(os.environ, OMP_NUM_THREADS='1'))
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-3000:]
+    log = run_train_tool(PRUNE_CONFIG, work_dir, options)
     assert 'accuracy/top1' in log
     # Hard labels for fine-tuning come from the teacher.
     assert 'labelled 16 images with the teacher' in log

@@ -1,12 +1,9 @@
 """configs/cpsc/cpsc_generator_refine_*: generator-only training from a CPSC
 checkpoint through tools/train.py, with the student left exactly as it was."""
-import os
 import os.path as osp
-import subprocess
-import sys
 
 import torch
-from conftest import REPO, build_algorithm, small_mnist_cfg
+from conftest import REPO, build_algorithm, run_train_tool, small_mnist_cfg
 
 from mmrazor_cpsc.compat import safe_mmengine_checkpoint_loading
 
@@ -39,13 +36,7 @@ def test_refine_trains_the_generator_and_leaves_the_student(
         f'val_dataloader.dataset.data_root={fake_mnist_root}',
         'val_dataloader.batch_size=20', 'custom_hooks.2.interval=3'
     ]
-    result = subprocess.run(
-        [sys.executable, 'tools/train.py', REFINE_CONFIG, '--work-dir',
-         os.fspath(work_dir), '--cfg-options', *options],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
-        env=dict(os.environ, OMP_NUM_THREADS='1'))
-    log = result.stdout + result.stderr
-    assert result.returncode == 0, log[-3000:]
+    log = run_train_tool(REFINE_CONFIG, work_dir, options)
     assert 'gen.loss_tv' in log and 'stu.loss' not in log
 
     before = algorithm.state_dict()
@@ -59,11 +50,8 @@ def test_refine_trains_the_generator_and_leaves_the_student(
 
 
 def test_refine_without_a_checkpoint_names_the_fix(tmp_path):
-    result = subprocess.run(
-        [sys.executable, 'tools/train.py', REFINE_CONFIG, '--work-dir',
-         os.fspath(tmp_path), '--cfg-options',
-         f'load_from={tmp_path / "missing.pth"}'],
-        cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert result.returncode != 0
-    assert 'does not exist' in result.stderr
-    assert '--cfg-options load_from=PATH' in result.stderr
+    log = run_train_tool(REFINE_CONFIG, tmp_path,
+                         [f'load_from={tmp_path / "missing.pth"}'],
+                         expect_ok=False)
+    assert 'does not exist' in log
+    assert '--cfg-options load_from=PATH' in log

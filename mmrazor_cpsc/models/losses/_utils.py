@@ -16,6 +16,8 @@ def as_label_tensor(labels: LabelsLike, device: torch.device) -> torch.Tensor:
     """
     if isinstance(labels, torch.Tensor):
         return labels.reshape(-1).long().to(device)
+    if isinstance(getattr(labels, 'labels', None), torch.Tensor):
+        return labels.labels.reshape(-1).long().to(device)  # LabelledSamples
     tensors = []
     for sample in labels:
         if not hasattr(sample, 'gt_label'):

@@ -50,7 +50,9 @@ class GtLabelsRecorder(BaseRecorder):
             raise ValueError(
                 f'GtLabelsRecorder: {type(module).__name__} was called without '
                 'data_samples, so there are no labels to record.')
-        labels = torch.cat([s.gt_label.reshape(-1)[:1] for s in samples])
+        batch = getattr(samples, 'labels', None)  # LabelledSamples
+        labels = (batch if isinstance(batch, torch.Tensor) else torch.cat(
+            [s.gt_label.reshape(-1)[:1] for s in samples]))
         self.data_buffer.append(labels.long())
 
     def __enter__(self):

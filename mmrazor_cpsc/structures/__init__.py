@@ -1,0 +1,3 @@
+from .labelled_samples import LabelledSamples
+
+__all__ = ['LabelledSamples']
