@@ -254,10 +254,6 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
         z = torch.randn(batch_size, self.latent_dim, device=device)
         return self.generator(z, labels), labels
 
-    @staticmethod
-    def _data_samples(labels: torch.Tensor) -> LabelledSamples:
-        return LabelledSamples(labels)
-
     def _run_critics(self, distiller, images: torch.Tensor,
                      labels: torch.Tensor,
                      student_grad_sync: bool) -> torch.Tensor:
@@ -265,7 +261,7 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
 
         Returns the teacher logits.
         """
-        samples = self._data_samples(labels)
+        samples = LabelledSamples(labels)
         sync = (contextlib.nullcontext() if student_grad_sync else
                 _no_grad_sync(self.student))
         with sync, distiller.student_recorders:
