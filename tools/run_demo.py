@@ -12,7 +12,8 @@
 6. refines the generator into a dataset generator (generator-only training,
    student untouched; configs/cpsc/cpsc_generator_refine_*) and draws its grid,
 and prints the two accuracies, how many grid images the teacher classifies as
-their row's class, and where the logs and the grids are.
+their row's class, how many have a real test image of that class as nearest
+neighbour, and where the logs and the grids are.
 """
 import argparse
 import json
@@ -52,13 +53,15 @@ def top1(metrics_file):
 
 
 def draw_grid(checkpoint, stem):
-    """tools/visualize_generator.py on a checkpoint: (png, agreement line)."""
+    """tools/visualize_generator.py on a checkpoint: (png, its two checks:
+    teacher agreement and nearest real test image)."""
     tool('visualize_generator.py', CPSC_CFG, checkpoint, '--out',
-         stem + '.png', log=stem + '.log')
+         stem + '.png', '--real-reference', log=stem + '.log')
     with open(stem + '.log') as f:
-        lines = [line.strip() for line in f if 'Teacher classifies' in line]
-    return stem + '.png', (lines[0] if lines else 'no teacher agreement '
-                           f'reported; see {stem}.log')
+        lines = [line.strip() for line in f
+                 if 'Teacher classifies' in line or 'nearest neighbour' in line]
+    return stem + '.png', ('\n  '.join(lines) if lines else
+                           f'no grid checks reported; see {stem}.log')
 
 
 def main():

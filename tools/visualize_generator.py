@@ -2,9 +2,13 @@
 
     python tools/visualize_generator.py CONFIG CHECKPOINT --out grid.png
         [--per-class 10] [--max-classes 10] [--seed 0]
+        [--real-reference] [--check-per-class N]
 
 Also reports how many grid images the checkpoint's teacher classifies as their
-row's class (the generator's health signal).
+row's class (the generator's health signal) and, with --real-reference, how
+many have a real image of their row's class as nearest neighbour in pixel
+space (a teacher-independent check that they look like their class; the real
+images are the config's test_dataloader dataset).
 """
 import argparse
 
@@ -16,7 +20,8 @@ from mmrazor.registry import MODELS
 
 from mmrazor_cpsc.utils import (load_state_dict_exactly, read_state_dict,
                                 sub_state_dict)
-from mmrazor_cpsc.visualization import class_rows, denormalize
+from mmrazor_cpsc.visualization import (class_rows, denormalize,
+                                        load_real_pixels, nearest_real_labels)
 
 
 def main():
@@ -27,7 +32,19 @@ def main():
     parser.add_argument('--per-class', type=int, default=10)
     parser.add_argument('--max-classes', type=int, default=10)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--real-reference', action='store_true',
+        help="also judge the images by their nearest real image (the "
+        "config's test_dataloader dataset)")
+    parser.add_argument(
+        '--check-per-class', type=int, default=None,
+        help='images per class for the two checks (default: the grid itself)')
     args = parser.parse_args()
+    for name in ('per_class', 'max_classes', 'check_per_class'):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1, "
+                         f'got {value}')
 
     cfg = Config.fromfile(args.config)
     state_dict = read_state_dict(args.checkpoint, 'generator')
@@ -44,6 +61,11 @@ def main():
                                  padding=2, pad_value=1.0)
     print(f'Saved {len(classes)} rows x {args.per_class} images to {args.out}')
 
+    if args.check_per_class not in (None, args.per_class):
+        images, labels = class_rows(generator, classes, args.check_per_class,
+                                    args.seed)
+        pixels = denormalize(images, preprocessor.get('mean'),
+                             preprocessor.get('std'))
     if any(k.startswith('teacher.') for k in state_dict):
         teacher = MODELS.build(cfg.model.teacher)
         load_state_dict_exactly(teacher, sub_state_dict(state_dict, 'teacher.'),
@@ -52,7 +74,19 @@ def main():
         with torch.no_grad():
             agree = (teacher(images, None, mode='tensor').argmax(1) == labels)
         print(f'Teacher classifies {agree.float().mean() * 100:.1f}% of the '
-              "grid images as their row's class.")
+              f"{len(labels)} images as their row's class.")
+    if args.real_reference:
+        if 'test_dataloader' not in cfg:
+            parser.error('--real-reference reads the real images from the '
+                         "config's test_dataloader, which it does not have")
+        real_pixels, real_labels = load_real_pixels(
+            cfg.test_dataloader.dataset)
+        same = nearest_real_labels(pixels, real_pixels, real_labels) == labels
+        rows = ' '.join(f'{c}:{same[labels == c].float().mean() * 100:.0f}'
+                        for c in classes)
+        print(f"{same.float().mean() * 100:.1f}% of the {len(labels)} images "
+              "have a real image of their row's class as nearest neighbour "
+              f'({len(real_labels)} real images; per class {rows}).')
 
 
 if __name__ == '__main__':
