@@ -465,7 +465,11 @@ def main(argv=None) -> None:
             for n, c in zip(names, args.configs)]
     done = {(r['method'], r['seed']) for r in runs}
     todo = [job for job in jobs if (job[0], job[2]) not in done]
-    run_walls: Dict[str, float] = {}
+    # Wall time of each method's latest run, for the ETA; a resumed benchmark
+    # knows it from the runs it kept.
+    run_walls: Dict[str, float] = {
+        r['method']: r['process_wall_s'] for r in runs if 'process_wall_s' in r
+    }
     start = time.time()
     overhead = overhead_summary(pairs[0]['method'], pairs) if pairs else None
     for index, (name, config, seed) in enumerate(todo):

@@ -3,6 +3,7 @@ the bare-loop reference, and the three output files."""
 import json
 import os
 import os.path as osp
+import re
 import subprocess
 import sys
 
@@ -96,6 +97,9 @@ def test_minutes_budget_two_methods_two_seeds(tmp_path, fake_mnist_root,
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert 'resuming' in result.stdout and 'timing' not in result.stdout
     assert '[4/4] DAFL seed 1' in result.stdout
+    # The kept DAFL run's wall time gives the ETA at once.
+    assert re.search(r'\[4/4\] DAFL seed 1, \d+ iterations; benchmark ETA '
+                     r'\d+\.\d min', result.stdout), result.stdout
     assert 'CPSC seed 0,' not in result.stdout
     resumed = json.loads(results.read_text())
     assert [(r['method'], r['seed']) for r in resumed] == [
