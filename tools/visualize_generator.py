@@ -47,6 +47,9 @@ def main():
                          f'got {value}')
 
     cfg = Config.fromfile(args.config)
+    if args.real_reference and 'test_dataloader' not in cfg:
+        parser.error('--real-reference reads the real images from the '
+                     "config's test_dataloader, which it does not have")
     state_dict = read_state_dict(args.checkpoint, 'generator')
     generator = MODELS.build(cfg.model.generator)
     load_state_dict_exactly(generator, sub_state_dict(state_dict, 'generator.'),
@@ -76,9 +79,6 @@ def main():
         print(f'Teacher classifies {agree.float().mean() * 100:.1f}% of the '
               f"{len(labels)} images as their row's class.")
     if args.real_reference:
-        if 'test_dataloader' not in cfg:
-            parser.error('--real-reference reads the real images from the '
-                         "config's test_dataloader, which it does not have")
         real_pixels, real_labels = load_real_pixels(
             cfg.test_dataloader.dataset)
         same = nearest_real_labels(pixels, real_pixels, real_labels) == labels

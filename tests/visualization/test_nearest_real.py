@@ -65,9 +65,18 @@ def test_visualize_tool_reports_both_checks(tmp_path, fake_mnist_root):
         in result.stdout
     assert '40 real images; per class 0:' in result.stdout
 
-    bad = subprocess.run(
-        [sys.executable, 'tools/visualize_generator.py', os.fspath(config),
-         os.fspath(checkpoint), '--check-per-class', '0'],
-        cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert bad.returncode == 2
-    assert '--check-per-class must be at least 1' in bad.stderr
+    def refused(config_path, *options):
+        result = subprocess.run(
+            [sys.executable, 'tools/visualize_generator.py',
+             os.fspath(config_path), os.fspath(checkpoint), *options],
+            cwd=REPO, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 2, result.stderr[-2000:]
+        return result.stderr
+
+    assert '--check-per-class must be at least 1' in refused(
+        config, '--check-per-class', '0')
+    cfg.pop('test_dataloader')
+    no_test_set = tmp_path / 'no_test_set.py'
+    cfg.dump(os.fspath(no_test_set))
+    assert "config's test_dataloader, which it does not have" in refused(
+        no_test_set, '--real-reference')
