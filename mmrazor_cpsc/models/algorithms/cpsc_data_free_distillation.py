@@ -72,6 +72,12 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
             Defaults to 5.
         label_sampling (str): 'balanced' (every class equally often, random
             remainder) or 'uniform' (i.i.d.). Defaults to 'balanced'.
+        generator_augment (dict, optional): a module (e.g. ``RandomShift``)
+            applied to the synthetic images before the critics see them in
+            the generator step, so the generator must satisfy the teacher
+            under that augmentation (model inversion's jitter). Not part of
+            the paper's method; the student step and the generator's own
+            output are unaffected. Defaults to None (no augmentation).
         check_finite (bool): stop with an error naming the loss term when any
             term is NaN/Inf. Defaults to True.
         data_preprocessor (dict, optional): preprocessor of the *real*
@@ -95,6 +101,7 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
                  generator_steps: int = 1,
                  student_steps: int = 5,
                  label_sampling: str = 'balanced',
+                 generator_augment: Optional[Dict] = None,
                  check_finite: bool = True,
                  data_preprocessor: Optional[Union[Dict, nn.Module]] = None,
                  init_cfg: Optional[Dict] = None) -> None:
@@ -123,6 +130,8 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
 
         self.teacher = self._build_teacher(teacher, teacher_ckpt)
         self.generator = MODELS.build(generator)
+        self.generator_augment = (MODELS.build(generator_augment)
+                                  if generator_augment else nn.Identity())
         for attr in ('latent_dim', 'num_classes'):
             if not hasattr(self.generator, attr):
                 raise TypeError(
@@ -276,6 +285,7 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
         device = _device_of(self.generator)
         with optim_wrapper['generator'].optim_context(self.generator):
             images, labels = self.synthesize(batch_size, device)
+            images = self.generator_augment(images)
             # The student's own gradients are never used here: skip DDP's
             # gradient synchronisation for it.
             distiller = self._distillers['generator_distiller']

@@ -225,3 +225,43 @@ def test_small_batch_warns_once(mnist_algorithm):
         logger.removeHandler(collect)
     assert sum('below two samples per class' in m
                for m in collect.messages) == 1
+
+
+def capture_teacher_inputs(algo):
+    """Record every generator output and every teacher input."""
+    seen = dict(generated=[], teacher=[])
+    algo.generator.register_forward_hook(
+        lambda mod, args, out: seen['generated'].append(out.detach().clone()))
+    algo.teacher.register_forward_pre_hook(
+        lambda mod, args: seen['teacher'].append(args[0].detach().clone()))
+    return seen
+
+
+def test_generator_augment_shifts_what_the_critics_see_in_the_generator_step():
+    torch.manual_seed(0)
+    algo, optim = build_algorithm(small_mnist_cfg(
+        generator_augment=dict(type='RandomShift', max_shift=2)))
+    seen = capture_teacher_inputs(algo)
+    offsets = set()
+    for _ in range(6):
+        algo.generator_step(BATCH, optim)
+        generated, teacher_input = seen['generated'][-1], seen['teacher'][-1]
+        matches = [(dy, dx) for dy in range(-2, 3) for dx in range(-2, 3)
+                   if torch.equal(torch.roll(generated, (dy, dx), (2, 3)),
+                                  teacher_input)]
+        assert matches, 'the teacher input is not a shift of the generator output'
+        offsets.update(matches)
+    assert offsets != {(0, 0)}, 'six steps never shifted the images'
+    # The student step distils on the generator's images as they are.
+    algo.student_step(BATCH, optim)
+    assert torch.equal(seen['teacher'][-1], seen['generated'][-1])
+    # The augmentation has no state: checkpoints are unchanged by it.
+    assert not any(k.startswith('generator_augment')
+                   for k in algo.state_dict())
+
+
+def test_no_generator_augment_by_default(mnist_algorithm):
+    algo, optim = mnist_algorithm
+    seen = capture_teacher_inputs(algo)
+    algo.generator_step(BATCH, optim)
+    assert torch.equal(seen['teacher'][-1], seen['generated'][-1])

@@ -69,9 +69,31 @@ def test_embeddings_start_as_identity_affine():
     assert torch.equal(cbn.shift.weight, torch.zeros(3, 4))
 
 
+def test_output_bounds_clip_values_but_pass_gradients():
+    torch.manual_seed(0)
+    bounds = (-0.42, 2.81)  # MNIST black and white after normalisation
+    free = CPSCGenerator(img_size=16, latent_dim=8, hidden_channels=4,
+                         out_channels=1, num_classes=10)
+    bounded = CPSCGenerator(img_size=16, latent_dim=8, hidden_channels=4,
+                            out_channels=1, num_classes=10,
+                            output_bounds=bounds)
+    bounded.load_state_dict(free.state_dict())
+    z, y = torch.randn(32, 8), torch.arange(32) % 10
+    out_free, out_bounded = free(z, y), bounded(z, y)
+    below = out_free < bounds[0]
+    assert below.any()  # the unbounded output does leave the pixel range
+    assert out_bounded.min() >= bounds[0] and out_bounded.max() <= bounds[1]
+    assert torch.equal(out_bounded, out_free.clamp(*bounds))
+    # Asking a below-black pixel to light up must reach the generator.
+    (out_bounded * below).sum().backward()
+    assert bounded.to_image.weight.grad.abs().sum() > 0
+
+
 @pytest.mark.parametrize('kwargs,match', [
     (dict(img_size=30), 'multiple of 4'),
     (dict(num_classes=1), 'num_classes'),
+    (dict(output_bounds=(2.8, -0.4)), 'low < high'),
+    (dict(output_bounds=(0.0, )), 'low < high'),
 ])
 def test_bad_arguments_are_explained(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -1,7 +1,7 @@
 """The class-conditional generator of CPSC-DFKD."""
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -49,6 +49,16 @@ class CPSCGenerator(BaseGenerator):
             MNIST generator's forward about 2x faster (no reorder copies
             around ``upsample_nearest2d`` and the oneDNN convolutions).
             Defaults to True.
+        output_bounds (tuple[float, float], optional): the teacher-input
+            values of the darkest and the brightest pixel, i.e.
+            ``((0 - mean) / std, (255 - mean) / std)`` of the data
+            preprocessor. When given, the output is clipped to them, so the
+            teacher only ever sees images that can be displayed: without it a
+            third of the MNIST generator's pixels lie below black, where the
+            teacher reads structure a person never sees in the grid. The clip
+            passes gradients straight through, so a clipped pixel can still
+            be pulled back into range. Defaults to None (unbounded, as in the
+            paper).
         init_cfg (dict, optional): mmengine initialisation config.
 
     Shapes:
@@ -65,6 +75,7 @@ class CPSCGenerator(BaseGenerator):
                  final_norm: bool = True,
                  negative_slope: float = 0.2,
                  channels_last: bool = True,
+                 output_bounds: Optional[Sequence[float]] = None,
                  init_cfg: Optional[Dict] = None) -> None:
         super().__init__(img_size=img_size, latent_dim=latent_dim,
                          hidden_channels=hidden_channels, init_cfg=init_cfg)
@@ -77,6 +88,15 @@ class CPSCGenerator(BaseGenerator):
                 'CPSCGenerator: out_channels >= 1, num_classes >= 2 and '
                 f'latent_dim >= 1 are required, got out_channels={out_channels}'
                 f', num_classes={num_classes}, latent_dim={latent_dim}.')
+        if output_bounds is not None and (
+                len(output_bounds) != 2
+                or not output_bounds[0] < output_bounds[1]):
+            raise ValueError(
+                'CPSCGenerator: output_bounds must be (low, high) with low < '
+                'high, the normalised values of the darkest and brightest '
+                f'pixel; got {output_bounds}.')
+        self.output_bounds = (None if output_bounds is None else
+                              tuple(float(b) for b in output_bounds))
         self.out_channels = out_channels
         self.num_classes = num_classes
         self.init_size = img_size // 4
@@ -115,6 +135,12 @@ class CPSCGenerator(BaseGenerator):
         x = torch.tanh(self.to_image(x))
         if self.norm_out is not None:
             x = self.norm_out(x, labels)
+        if self.output_bounds is not None:
+            # Straight-through: the value is clipped, the gradient is not, so
+            # a pixel pushed below black can still be asked to light up.
+            # (x - x.detach() is exactly zero, so the values are exactly
+            # the clipped ones.)
+            x = x.clamp(*self.output_bounds).detach() + (x - x.detach())
         return x.contiguous()
 
     def sample(self, labels: torch.Tensor,

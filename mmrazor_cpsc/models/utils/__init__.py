@@ -1,0 +1,3 @@
+from .batch_augments import RandomShift
+
+__all__ = ['RandomShift']

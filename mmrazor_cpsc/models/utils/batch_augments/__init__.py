@@ -1,0 +1,3 @@
+from .random_shift import RandomShift
+
+__all__ = ['RandomShift']
