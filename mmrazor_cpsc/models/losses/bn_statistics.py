@@ -20,6 +20,10 @@ class BNStatisticsLoss(nn.Module):
 
         L_BN = sum_l ||mu_l - rm_l||_2 + ||var_l - rv_l||_2
 
+    With per-image statistics (``BNStatistics(per_sample=True)``: mu_l and
+    var_l of shape (N, C_l)), each layer's term is the mean over images of
+    the same distances, so every image is held to the running statistics.
+
     Feed it from a ``BNStatistics`` recorder on the teacher, which finds every
     BN layer and records the four tensors per layer.
 
@@ -29,7 +33,8 @@ class BNStatisticsLoss(nn.Module):
 
     Inputs:
         bn_stats (list[tuple]): one ``(mu, var, running_mean, running_var)``
-            per BN layer, each of shape (C_l,).
+            per BN layer; mu and var of shape (C_l,) or (N, C_l), the
+            buffers (C_l,).
 
     Returns:
         Tensor: scalar.
@@ -50,8 +55,8 @@ class BNStatisticsLoss(nn.Module):
                 'model ran no BatchNorm layer. Check the BNStatistics '
                 'recorder source, or remove this loss.')
         terms = [
-            torch.linalg.vector_norm(mean - running_mean) +
-            torch.linalg.vector_norm(var - running_var)
+            (torch.linalg.vector_norm(mean - running_mean, dim=-1) +
+             torch.linalg.vector_norm(var - running_var, dim=-1)).mean()
             for mean, var, running_mean, running_var in bn_stats
         ]
         total = torch.stack(terms)

@@ -136,6 +136,19 @@ class TestBNStatistics:
         assert mean_loss([one, two]).item() == pytest.approx(
             (math.sqrt(5) + 3.0) / 2, rel=1e-6)
 
+    def test_per_sample_statistics_average_the_images_distances(self):
+        # Two images at one layer (C=2), buffers mean 0 / var 1: each image's
+        # mean is off by a vector of length 5, in opposite directions.
+        mean = torch.tensor([[-3.0, -4.0], [3.0, 4.0]])
+        var = torch.ones(2, 2)
+        stats = [(mean, var, torch.zeros(2), torch.ones(2))]
+        loss = build(dict(type='BNStatisticsLoss'))
+        assert loss(stats).item() == pytest.approx(5.0, rel=1e-6)
+        # Their batch mean is exactly the buffer's: batch statistics see
+        # nothing wrong with either image.
+        batch = [(mean.mean(0), var.mean(0), torch.zeros(2), torch.ones(2))]
+        assert loss(batch).item() == pytest.approx(0.0, abs=1e-6)
+
     def test_no_layers_is_an_error(self):
         with pytest.raises(ValueError, match='no BN statistics'):
             build(dict(type='BNStatisticsLoss'))([])

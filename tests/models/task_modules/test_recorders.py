@@ -45,6 +45,36 @@ def test_bn_statistics_recorder_matches_manual_statistics():
     assert len(recorder.data_buffer) == 2
 
 
+def test_bn_statistics_recorder_per_sample_at_one_layer():
+    model = WithBN().eval()
+    manager = RecorderManager(
+        dict(bn=dict(type='BNStatistics', source='bn', per_sample=True)))
+    manager.initialize(model)
+    recorder = manager.get_recorder('bn')
+    assert recorder.num_layers == 1  # the BN layer itself, not bn1d
+    x = torch.randn(4, 1, 6, 6)
+    with manager:
+        model(x)
+    (mean, var, running_mean, running_var), = recorder.get_record_data(0)
+    conv_out = model.conv(x)
+    # One row per image: a blank image cannot hide behind a busy batch.
+    assert mean.shape == var.shape == (4, 3)
+    assert torch.allclose(mean, conv_out.mean((2, 3)), atol=1e-6)
+    assert torch.allclose(var, conv_out.var((2, 3), unbiased=False),
+                          atol=1e-6)
+    assert running_mean is model.bn.running_mean
+
+
+def test_bn_statistics_recorder_per_sample_needs_spatial_inputs():
+    model = WithBN().eval()
+    manager = RecorderManager(
+        dict(bn=dict(type='BNStatistics', source='bn1d', per_sample=True)))
+    manager.initialize(model)
+    with pytest.raises(ValueError, match='no spatial dimensions'):
+        with manager:
+            model(torch.randn(4, 1, 6, 6))
+
+
 def test_bn_statistics_recorder_refuses_models_without_bn():
     manager = RecorderManager(dict(bn=dict(type='BNStatistics')))
     with pytest.raises(ValueError, match='no BatchNorm layers'):

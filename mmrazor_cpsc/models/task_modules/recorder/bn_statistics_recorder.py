@@ -21,21 +21,30 @@ class BNStatisticsRecorder(BaseRecorder):
 
     Args:
         source (str): sub-module to search for BN layers; '' (default) is the
-            whole model.
+            whole model. A BN layer itself selects just that layer.
+        per_sample (bool): record each image's own statistics (over H, W)
+            instead of the batch's. Matching those to the running buffers asks
+            every single image, not only the batch, to look like a typical
+            input; at the first BN layer this stops a generator from drawing
+            blank images for a class the teacher recognises by the absence
+            of strokes (MNIST's "1"). Defaults to False (DeepInversion's
+            batch statistics).
 
     Record:
         one list per forward call of the source module, holding for each BN
-        layer that ran a tuple ``(mean, var, running_mean, running_var)`` of
-        shape (C,) each; mean/var are the batch statistics of the layer's input
-        (over N, H, W; biased variance, as BN normalises with).
+        layer that ran a tuple ``(mean, var, running_mean, running_var)``;
+        mean/var are the statistics of the layer's input (biased variance, as
+        BN normalises with), of shape (C,) over N, H, W, or with
+        ``per_sample`` of shape (N, C) over H, W; the buffers are (C,).
 
     Raises:
         ValueError: at initialisation when the source has no BN layers; BN
         statistics matching is then impossible and must be switched off.
     """
 
-    def __init__(self, source: str = '') -> None:
+    def __init__(self, source: str = '', per_sample: bool = False) -> None:
         super().__init__(source)
+        self.per_sample = per_sample
         self._recording = False
         self.num_layers = 0
 
@@ -65,7 +74,14 @@ class BNStatisticsRecorder(BaseRecorder):
         if not self._recording:
             return
         x = inputs[0]
-        dims = [d for d in range(x.ndim) if d != 1]
+        if self.per_sample and x.ndim < 3:
+            raise ValueError(
+                f'BNStatisticsRecorder(per_sample=True): {type(module).__name__}'
+                f' got inputs of shape {tuple(x.shape)}, with no spatial '
+                'dimensions to take one image\'s statistics over; point '
+                '`source` at a convolutional BN layer.')
+        first = 2 if self.per_sample else 0
+        dims = [d for d in range(first, x.ndim) if d != 1]
         mean = x.mean(dim=dims)
         var = x.var(dim=dims, unbiased=False)
         record: List = self.data_buffer[-1]
