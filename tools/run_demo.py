@@ -52,10 +52,10 @@ def top1(metrics_file):
         return json.load(f)['accuracy/top1']
 
 
-def draw_grid(checkpoint, stem):
-    """tools/visualize_generator.py on a checkpoint: (png, its two checks:
-    teacher agreement and nearest real test image)."""
-    tool('visualize_generator.py', CPSC_CFG, checkpoint, '--out',
+def draw_grid(config, checkpoint, stem):
+    """tools/visualize_generator.py on a checkpoint of ``config``: (png, its
+    two checks: teacher agreement and nearest real test image)."""
+    tool('visualize_generator.py', config, checkpoint, '--out',
          stem + '.png', '--real-reference', log=stem + '.log')
     with open(stem + '.log') as f:
         lines = [line.strip() for line in f
@@ -100,14 +100,18 @@ def main():
          osp.join(work, 'student_test'), '--out-metrics', student_metrics,
          log=osp.join(work, 'student_test.log'))
 
-    grid, agreement = draw_grid(cpsc_ckpt, osp.join(work, 'synthetic_grid'))
+    grid, agreement = draw_grid(CPSC_CFG, cpsc_ckpt,
+                                osp.join(work, 'synthetic_grid'))
 
     refine_dir = osp.join(work, 'generator_refine')
     tool('train.py', REFINE_CFG, '--work-dir', refine_dir, '--cfg-options',
          f'load_from={cpsc_ckpt}', f'model.teacher_ckpt={teacher_ckpt}',
          log=osp.join(work, 'generator_refine.log'))
+    # The refinement's own config: its generator clips to the pixel range,
+    # so the teacher is checked on exactly the images the grid shows.
     refined_grid, refined_agreement = draw_grid(
-        last_checkpoint(refine_dir), osp.join(work, 'synthetic_grid_refined'))
+        REFINE_CFG, last_checkpoint(refine_dir),
+        osp.join(work, 'synthetic_grid_refined'))
 
     print('\n== CPSC-DFKD MNIST demo ==')
     print(f'teacher LeNet-5-BN (real data)     top-1 {top1(teacher_metrics):6.2f}'

@@ -38,6 +38,8 @@ def test_refine_trains_the_generator_and_leaves_the_student(
     ]
     log = run_train_tool(REFINE_CONFIG, work_dir, options)
     assert 'gen.loss_tv' in log and 'stu.loss' not in log
+    # The per-image BN term ran (its recorder found the first BN layer).
+    assert 'gen.loss_bn_image' in log
 
     before = algorithm.state_dict()
     after = _load_state(work_dir / 'iter_3.pth')

@@ -1,9 +1,14 @@
 # The real MNIST test set (10,000 images) resized to 32x32, as mmpretrain's
 # lenet5_mnist does. Prepare it with `python tools/prepare_mnist.py`.
 mnist_root = 'data/mnist'
+mnist_mean, mnist_std = 33.46, 78.87
 mnist_preprocessor = dict(
-    type='mmpretrain.ClsDataPreprocessor', mean=[33.46], std=[78.87],
+    type='mmpretrain.ClsDataPreprocessor', mean=[mnist_mean], std=[mnist_std],
     num_classes=10)
+# Black and white after that normalisation: where a generator's output must
+# lie for its images to be displayable (CPSCGenerator(output_bounds=...)).
+mnist_pixel_bounds = ((0 - mnist_mean) / mnist_std,
+                      (255 - mnist_mean) / mnist_std)
 mnist_pipeline = [
     dict(type='mmpretrain.Resize', scale=32),
     dict(type='mmpretrain.PackInputs'),
