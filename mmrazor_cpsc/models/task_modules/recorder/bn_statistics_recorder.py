@@ -40,6 +40,8 @@ class BNStatisticsRecorder(BaseRecorder):
     Raises:
         ValueError: at initialisation when the source has no BN layers; BN
         statistics matching is then impossible and must be switched off.
+        With ``per_sample``, also at record time when a BN layer's input has
+        no spatial dimensions (e.g. ``BatchNorm1d`` on (N, C)).
     """
 
     def __init__(self, source: str = '', per_sample: bool = False) -> None:
