@@ -86,3 +86,45 @@ def run_train_tool(config: str, work_dir, options=(), expect_ok=True) -> str:
     assert (result.returncode == 0) == expect_ok, log[-3000:]
     return log
 
+
+
+CIFAR10_CLASSES = ('airplane', 'automobile', 'bird', 'cat', 'deer', 'dog',
+                   'frog', 'horse', 'ship', 'truck')
+
+
+def write_cifar_like_folder(root, per_class=None, classes=CIFAR10_CLASSES,
+                            size=32, seed=0):
+    """``root/{train,test}/<class>/NNNN.png``: random 32x32 RGB images (PNG,
+    lossless, so decoded pixels are known); returns {split: [(array, label)]}."""
+    from PIL import Image
+    per_class = per_class or {'train': 6, 'test': 2}
+    rng = np.random.default_rng(seed)
+    written = {}
+    for split, count in per_class.items():
+        written[split] = []
+        for label, cls in enumerate(classes):
+            folder = os.path.join(root, split, cls)
+            os.makedirs(folder, exist_ok=True)
+            for k in range(count):
+                pixels = rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
+                Image.fromarray(pixels).save(
+                    os.path.join(folder, f'{k:04d}.png'))
+                written[split].append((pixels, label))
+    return written
+
+
+@pytest.fixture(scope='session')
+def tiny_cifar10_root(tmp_path_factory):
+    """A tiny CIFAR-10 in mmpretrain's `cifar-10-batches-py` layout, built by
+    tools/prepare_cifar10.py from generated images (12 train / 4 test per
+    class)."""
+    base = tmp_path_factory.mktemp('cifar')
+    write_cifar_like_folder(os.fspath(base / 'images'),
+                            {'train': 12, 'test': 4})
+    root = base / 'cifar10'
+    result = subprocess.run(
+        [sys.executable, 'tools/prepare_cifar10.py', '--source',
+         os.fspath(base / 'images'), '--root', os.fspath(root),
+         '--allow-any-size'], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return os.fspath(root)

@@ -1,4 +1,7 @@
 from .data_free_dataset import DataFreeDataset
 from .generator_dataset import GeneratorDataset
+from .held_out_split import HeldOutSplit
+from .local_cifar import LocalCIFAR10
 
-__all__ = ['DataFreeDataset', 'GeneratorDataset']
+__all__ = ['DataFreeDataset', 'GeneratorDataset', 'HeldOutSplit',
+           'LocalCIFAR10']
