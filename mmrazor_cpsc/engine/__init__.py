@@ -1,3 +1,8 @@
-from .hooks import MetricTimelineHook, RandomStateHook, SyntheticGridHook
+from .hooks import (ChannelsLastHook, CPUMemoryReuseHook, MetricTimelineHook,
+                    RandomStateHook, SyntheticGridHook)
+from .optimizers import CPUAutocastOptimWrapper
 
-__all__ = ['MetricTimelineHook', 'RandomStateHook', 'SyntheticGridHook']
+__all__ = [
+    'ChannelsLastHook', 'CPUAutocastOptimWrapper', 'CPUMemoryReuseHook',
+    'MetricTimelineHook', 'RandomStateHook', 'SyntheticGridHook'
+]

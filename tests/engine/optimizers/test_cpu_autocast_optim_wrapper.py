@@ -1,0 +1,31 @@
+"""CPUAutocastOptimWrapper: bfloat16 forward, float32 parameters and update,
+built from a config dict in any scope."""
+import pytest
+import torch
+from mmengine.optim import build_optim_wrapper
+from mmengine.registry import init_default_scope
+
+from mmrazor_cpsc.engine import CPUAutocastOptimWrapper
+
+
+@pytest.mark.parametrize('scope', ['mmpretrain', 'mmrazor'])
+@pytest.mark.parametrize('enabled, dtype', [(True, torch.bfloat16),
+                                            (False, torch.float32)])
+def test_forward_in_bf16_update_in_fp32(scope, enabled, dtype):
+    init_default_scope(scope)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.Flatten(),
+                                torch.nn.Linear(4 * 6 * 6, 2))
+    wrapper = build_optim_wrapper(model, dict(
+        type='CPUAutocastOptimWrapper', enabled=enabled,
+        optimizer=dict(type='SGD', lr=0.1)))
+    assert isinstance(wrapper, CPUAutocastOptimWrapper)
+    before = [p.detach().clone() for p in model.parameters()]
+    with wrapper.optim_context(model):
+        out = model(torch.randn(2, 3, 8, 8))
+    assert out.dtype == dtype
+    wrapper.update_params(out.float().square().mean())
+    for old, new in zip(before, model.parameters()):
+        assert new.dtype == torch.float32 and not torch.equal(old, new)
+    # Outside the context nothing is autocast.
+    assert model(torch.randn(2, 3, 8, 8)).dtype == torch.float32
