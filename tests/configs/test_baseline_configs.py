@@ -15,19 +15,23 @@ from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 from mmrazor.models import DAFLDataFreeDistillation, DataFreeDistillation
 from mmrazor.registry import DATASETS, MODELS
 
+# MMRazor's published ResNet-34 -> ResNet-18 settings (GPU scale); the
+# CPU-sized WRN pair is tested in test_cifar10_cpu_suite.py.
 CIFAR = sorted(glob.glob(osp.join(REPO, 'configs', 'baselines',
-                                  '*_cifar10.py')))
+                                  '*_resnet34_resnet18_cifar10.py')))
+CIFAR_CPU = sorted(glob.glob(osp.join(REPO, 'configs', 'baselines',
+                                      '*_wrn16-2_wrn16-1_cifar10.py')))
 MNIST = sorted(glob.glob(osp.join(REPO, 'configs', 'baselines',
                                   '*_mnist.py')))
 
 
 def test_every_method_on_both_datasets():
-    for paths in (CIFAR, MNIST):
+    for paths in (CIFAR, CIFAR_CPU, MNIST):
         assert sorted(osp.basename(p).split('_')[0]
                       for p in paths) == ['dafl', 'dfad', 'zskt']
 
 
-@pytest.mark.parametrize('path', CIFAR + MNIST, ids=osp.basename)
+@pytest.mark.parametrize('path', CIFAR + CIFAR_CPU + MNIST, ids=osp.basename)
 def test_config_is_data_free_and_mmpretrain_scoped(path):
     cfg = Config.fromfile(path)
     assert 'mmcls' not in cfg.pretty_text
