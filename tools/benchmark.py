@@ -3,12 +3,19 @@
     python tools/benchmark.py --minutes 10 --seeds 3 --out work_dirs/bench
     python tools/benchmark.py --iters 600 --seeds 3 --out work_dirs/bench \
         --teacher-ckpt work_dirs/demo/teacher/epoch_4.pth
+    python tools/benchmark.py --suite cifar10 --minutes 30 --seeds 2 \
+        --out work_dirs/bench_cifar10 --tuned docs/results/cifar10_tuning.json
     python tools/benchmark.py --report-only --out work_dirs/bench
 
-Every method (default: CPSC and MMRazor's DAFL, DFAD and ZSKT on the MNIST
-LeNet-5-BN -> LeNet-5-half pair) is trained by ``tools/train.py`` with the same
-teacher checkpoint, batch size and budget, once per seed, and validated on the
-real test set ``--val-points`` times. ``--iters N`` gives every method N
+Every method of the suite (CPSC and MMRazor's DAFL, DFAD and ZSKT; ``mnist``:
+the LeNet-5-BN -> LeNet-5-half pair, ``cifar10``: WRN-16-2 -> WRN-16-1) is
+trained by ``tools/train.py`` with the same teacher checkpoint, batch size
+and budget, once per seed, and validated ``--val-points`` times on the
+config's validation set (the curve; for cifar10 a held-out slice of the
+training images). The final checkpoint of every run is then evaluated once
+on the config's test set: that is the reported accuracy, and nothing is
+chosen on it. ``--tuned FILE`` applies each method's own tuned options
+(written by tools/tune.py). ``--iters N`` gives every method N
 iterations; ``--minutes M`` gives every method M minutes of training: a short
 calibration run per method measures its seconds per iteration, and the method
 gets as many iterations as fit (so its learning-rate schedule still completes).
@@ -21,14 +28,19 @@ Runs go seed-major (every method's seed 0 first), and ``--resume --out DIR``
 continues an interrupted benchmark with its calibration and finished runs.
 
 Writes to --out:
-  results.json   one object per (method, seed): top1_final, top1_best (%),
+  results.json   one object per (method, seed): top1_test (last
+                 checkpoint, test set), top1_final, top1_best (validation, %),
                  wall_s, s_per_iter, peak_rss_mb, iters, curve
   results.md     mean +- std over seeds, the overhead ratio, command, machine
   curves.png     top-1 against iterations and against wall time
   overhead.json  the bare-loop timings, the ratio and the per-seed ratios
   runs/METHOD/seedK/  each run's config, log, checkpoints and timeline.json
   benchmark.json the command and budget (for --report-only)
-Without --teacher-ckpt the MNIST teacher is trained first (tools/train.py).
+  references.json  the teacher's test top-1 and, where the suite names one,
+                 the student trained on the real data with the teacher's
+                 recipe (the upper bound a data-free student aims at)
+Without --teacher-ckpt the suite's teacher is trained first (tools/train.py;
+cifar10: about 35 minutes on 2 CPU cores), after preparing its data.
 results.json, overhead.json and benchmark.json are written as the run goes,
 so ``--report-only --out DIR`` rewrites results.md and curves.png from the
 runs that finished, e.g. after an interrupted benchmark.
@@ -50,13 +62,31 @@ import time
 from typing import Dict, List, Optional
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-DEFAULT_CONFIGS = [
-    'configs/cpsc/cpsc_lenet5bn_lenet5half_mnist.py',
-    'configs/baselines/dafl_lenet5bn_lenet5half_mnist.py',
-    'configs/baselines/dfad_lenet5bn_lenet5half_mnist.py',
-    'configs/baselines/zskt_lenet5bn_lenet5half_mnist.py',
-]
-TEACHER_CONFIG = 'configs/teachers/lenet5_bn_mnist.py'
+# What each suite runs: its method configs, the teacher config trained when no
+# --teacher-ckpt is given (after the data tool), and the real-data student.
+SUITES = {
+    'mnist': dict(
+        configs=[
+            'configs/cpsc/cpsc_lenet5bn_lenet5half_mnist.py',
+            'configs/baselines/dafl_lenet5bn_lenet5half_mnist.py',
+            'configs/baselines/dfad_lenet5bn_lenet5half_mnist.py',
+            'configs/baselines/zskt_lenet5bn_lenet5half_mnist.py',
+        ],
+        prepare=['tools/prepare_mnist.py', '--root', 'data/mnist'],
+        teacher='configs/teachers/lenet5_bn_mnist.py',
+        student=None),
+    'cifar10': dict(
+        configs=[
+            'configs/cpsc/cpsc_wrn16-2_wrn16-1_cifar10.py',
+            'configs/baselines/dafl_wrn16-2_wrn16-1_cifar10.py',
+            'configs/baselines/dfad_wrn16-2_wrn16-1_cifar10.py',
+            'configs/baselines/zskt_wrn16-2_wrn16-1_cifar10.py',
+        ],
+        prepare=['tools/prepare_cifar10.py', '--root', 'data/cifar10'],
+        teacher='configs/teachers/wrn16_2_cifar10.py',
+        student='configs/students/wrn16_1_cifar10.py'),
+}
+DEFAULT_CONFIGS = SUITES['mnist']['configs']
 METRIC = 'accuracy/top1'
 CPSC_TYPE = 'CPSCDataFreeDistillation'
 
@@ -66,9 +96,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    parser.add_argument('--configs', nargs='+', default=DEFAULT_CONFIGS,
-                        help='method configs (default: CPSC, DAFL, DFAD, '
-                        'ZSKT on MNIST)')
+    parser.add_argument('--suite', choices=sorted(SUITES), default='mnist',
+                        help='pair, data and default configs (default: '
+                        '%(default)s)')
+    parser.add_argument('--configs', nargs='+', default=None,
+                        help="method configs (default: the suite's CPSC, "
+                        'DAFL, DFAD and ZSKT)')
+    parser.add_argument('--tuned', default=None,
+                        help='JSON of per-method options, {"METHOD": '
+                        '{"key": value}} (tools/tune.py writes it)')
     parser.add_argument('--names', nargs='+', default=None,
                         help='method names, one per config (default: the '
                         "config file's first word, upper-cased)")
@@ -101,6 +137,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.report_only:
         return args
+    args.configs = args.configs or SUITES[args.suite]['configs']
     if args.iters is None and args.minutes is None:
         parser.error('one of --iters or --minutes is required (or '
                      '--report-only to rewrite the report of OUT).')
@@ -118,6 +155,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         parser.error(f'config file(s) not found: {", ".join(missing)}')
     if args.teacher_ckpt and not osp.isfile(args.teacher_ckpt):
         parser.error(f'--teacher-ckpt {args.teacher_ckpt}: no such file.')
+    args.tuned_options = {}
+    if args.tuned:
+        if not osp.isfile(args.tuned):
+            parser.error(f'--tuned {args.tuned}: no such file.')
+        with open(args.tuned) as f:
+            tuned = json.load(f)
+        args.tuned_options = tuned.get('best_options', tuned)
     return args
 
 
@@ -211,16 +255,17 @@ def run_training(label: str, config_path: str, work_dir: str) -> Dict:
     return timeline
 
 
-def summarise_run(method: str, seed: int, iters: int,
-                  timeline: Dict) -> Dict:
+def summarise_run(method: str, seed: int, iters: int, timeline: Dict,
+                  top1_test: float) -> Dict:
     points = [p for p in timeline['points'] if METRIC in p['metrics']]
     if not points:
         raise SystemExit(f'benchmark: {method} seed {seed} logged no '
                          f'{METRIC}; is the validation set configured?')
     top1 = [p['metrics'][METRIC] for p in points]
     return dict(
-        method=method, seed=seed, iters=iters, top1_final=top1[-1],
-        top1_best=max(top1), wall_s=timeline['train_wall_s'],
+        method=method, seed=seed, iters=iters, top1_test=top1_test,
+        top1_final=top1[-1], top1_best=max(top1),
+        wall_s=timeline['train_wall_s'],
         process_wall_s=timeline['process_wall_s'],
         s_per_iter=timeline['s_per_iter'],
         peak_rss_mb=timeline['peak_rss_mb'],
@@ -249,25 +294,37 @@ def machine() -> str:
 
 
 def write_markdown(path: str, runs: List[Dict], overhead: Optional[Dict],
-                   command: str, budget: str) -> None:
+                   command: str, budget: str,
+                   reference: Optional[Dict] = None) -> None:
     methods = list(dict.fromkeys(r['method'] for r in runs))
     lines = [
-        f'Budget per run: {budget}. Mean ± std over seeds; top-1 (%) on the '
-        'real test set.', '',
-        '| method | seeds | top-1 final | top-1 best | iterations | '
-        'train wall (s) | s/iter (median) | peak RSS (MB) |',
-        '|---|---|---|---|---|---|---|---|'
+        f'Budget per run: {budget}. Mean ± std over seeds. "top-1 test": '
+        "the run's last checkpoint on the real test set; \"validation\": "
+        "the config's validation set over the run (final and best), the only "
+        'set anything is chosen on.', '',
+        '| method | seeds | top-1 test | validation final | validation best '
+        '| iterations | train wall (s) | s/iter (median) | peak RSS (MB) |',
+        '|---|---|---|---|---|---|---|---|---|'
     ]
     for method in methods:
         rows = [r for r in runs if r['method'] == method]
+        test = [r['top1_test'] for r in rows if 'top1_test' in r]
         lines.append(
             f'| {method} | {len(rows)} | '
+            f"{mean_std(test) if len(test) == len(rows) else '-'} | "
             f"{mean_std([r['top1_final'] for r in rows])} | "
             f"{mean_std([r['top1_best'] for r in rows])} | "
             f"{statistics.mean(r['iters'] for r in rows):.0f} | "
             f"{mean_std([r['wall_s'] for r in rows])} | "
             f"{statistics.median(r['s_per_iter'] for r in rows):.3f} | "
             f"{max(r['peak_rss_mb'] for r in rows):.0f} |")
+    if reference:
+        lines += ['', 'References on the same test set: teacher '
+                  f"{reference['teacher_top1_test']:.2f}"
+                  + (', student trained on the real data '
+                     f"{reference['real_data_student_top1_test']:.2f}"
+                     if 'real_data_student_top1_test' in reference else '')
+                  + '.']
     if overhead:
         lines += [
             '', f"Framework overhead: {overhead['method']} through the Runner "
@@ -303,7 +360,7 @@ def plot_curves(path: str, runs: List[Dict]) -> None:
     for ax, xlabel in ((by_iter, 'iteration'),
                        (by_time, 'training wall time (min)')):
         ax.set_xlabel(xlabel)
-        ax.set_ylabel('top-1 on the test set (%)')
+        ax.set_ylabel('top-1 on the validation set (%)')
         ax.grid(alpha=0.3)
         ax.legend()
     fig.suptitle(f'mean over seeds ({max(r["seed"] for r in runs) + 1})')
@@ -313,9 +370,10 @@ def plot_curves(path: str, runs: List[Dict]) -> None:
 
 
 def write_report(out: str, runs: List[Dict], overhead: Optional[Dict],
-                 command: str, budget: str) -> None:
+                 command: str, budget: str,
+                 reference: Optional[Dict] = None) -> None:
     write_markdown(osp.join(out, 'results.md'), runs, overhead, command,
-                   budget)
+                   budget, reference)
     plot_curves(osp.join(out, 'curves.png'), runs)
 
 
@@ -336,23 +394,83 @@ def report_only(out: str) -> None:
                       dict(command='unknown (no benchmark.json)',
                            budget='see the iterations column'))
     write_report(out, runs, _read_json(osp.join(out, 'overhead.json')),
-                 info['command'], info['budget'])
+                 info['command'], info['budget'],
+                 _read_json(osp.join(out, 'references.json')))
     print(f'benchmark: {len(runs)} runs reported in {out}/results.md and '
           'curves.png', flush=True)
 
 
-def train_teacher(out: str) -> str:
-    """The MNIST teacher of the demo, trained into OUT/teacher."""
-    work_dir = osp.join(out, 'teacher')
-    subprocess.run([sys.executable, osp.join(REPO, 'tools', 'prepare_mnist.py'),
-                    '--root', 'data/mnist'], cwd=REPO, check=True)
-    print(f'benchmark: training the MNIST teacher into {work_dir}', flush=True)
-    with open(osp.join(out, 'teacher_train.log'), 'w') as log:
-        subprocess.run([sys.executable, osp.join(REPO, 'tools', 'train.py'),
-                        TEACHER_CONFIG, '--work-dir', work_dir], cwd=REPO,
-                       stdout=log, stderr=subprocess.STDOUT, check=True)
-    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+def train_classifier(out: str, suite: str, role: str) -> str:
+    """The suite's teacher or real-data student, trained into OUT/ROLE
+    (kept: a second benchmark in OUT reuses it); returns its checkpoint."""
+    work_dir = osp.join(out, role)
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    config = SUITES[suite][role]
+    if not osp.isfile(pointer):
+        subprocess.run([sys.executable, *SUITES[suite]['prepare']], cwd=REPO,
+                       check=True)
+        print(f'benchmark: training the {suite} {role} ({config}) into '
+              f'{work_dir}', flush=True)
+        with open(osp.join(out, f'{role}_train.log'), 'w') as log:
+            subprocess.run([sys.executable, osp.join(REPO, 'tools',
+                                                     'train.py'), config,
+                            '--work-dir', work_dir], cwd=REPO, stdout=log,
+                           stderr=subprocess.STDOUT, check=True)
+    with open(pointer) as f:
         return f.read().strip()
+
+
+def evaluate_on_test_set(config_path: str, checkpoint: str, work_dir: str,
+              options: Optional[List[str]] = None) -> float:
+    """tools/test.py: top-1 (%) of CHECKPOINT on the config's test set."""
+    metrics_path = osp.join(work_dir, 'test_metrics.json')
+    cmd = [sys.executable, osp.join(REPO, 'tools', 'test.py'), config_path,
+           checkpoint, '--work-dir', osp.join(work_dir, 'test'),
+           '--out-metrics', metrics_path]
+    if options:
+        cmd += ['--cfg-options', *options]
+    with open(osp.join(work_dir, 'test.log'), 'w') as log:
+        result = subprocess.run(cmd, cwd=REPO, stdout=log,
+                                stderr=subprocess.STDOUT)
+    if result.returncode != 0:
+        raise SystemExit(f'benchmark: testing {checkpoint} failed; see '
+                         f'{work_dir}/test.log')
+    with open(metrics_path) as f:
+        return json.load(f)[METRIC]
+
+
+def data_options(options: Dict) -> List[str]:
+    """The --cfg-options that name the evaluation data, as key=value
+    arguments for the teacher's and the real-data student's configs."""
+    return [f'{k}={v}' for k, v in options.items()
+            if k.startswith(('val_dataloader.', 'test_dataloader.'))]
+
+
+def references(out: str, suite: str, teacher_ckpt: str,
+               options: Dict) -> Dict:
+    """Test top-1 of the teacher and (where the suite has one) of the student
+    trained on the real data: what the data-free students are measured
+    against."""
+    path = osp.join(out, 'references.json')
+    found = _read_json(path, {})
+    if found.get('teacher_ckpt') == teacher_ckpt:
+        return found
+    work_dir = osp.join(out, 'references')
+    os.makedirs(work_dir, exist_ok=True)
+    found = dict(teacher_ckpt=teacher_ckpt)
+    os.makedirs(osp.join(work_dir, 'teacher'), exist_ok=True)
+    found['teacher_top1_test'] = evaluate_on_test_set(
+        _abs(SUITES[suite]['teacher']), teacher_ckpt,
+        osp.join(work_dir, 'teacher'), data_options(options))
+    if SUITES[suite]['student']:
+        student_ckpt = train_classifier(out, suite, 'student')
+        os.makedirs(osp.join(work_dir, 'student'), exist_ok=True)
+        found['real_data_student_top1_test'] = evaluate_on_test_set(
+            _abs(SUITES[suite]['student']), student_ckpt,
+            osp.join(work_dir, 'student'), data_options(options))
+    with open(path, 'w') as f:
+        json.dump(found, f, indent=1)
+    return found
 
 
 def time_bare_loop(config_path: str, teacher_ckpt: str, iters: int,
@@ -365,14 +483,19 @@ def time_bare_loop(config_path: str, teacher_ckpt: str, iters: int,
         return json.load(f)
 
 
+def method_options(args, name: str) -> Dict:
+    """The options for one method: its tuned ones, then --cfg-options."""
+    return {**args.tuned_options.get(name, {}), **dict(args.cfg_options)}
+
+
 def calibrate(args, names: List[str], teacher_ckpt: str,
               out: str) -> Dict[str, int]:
     """Iterations per method that fit in ``args.minutes`` on this machine."""
     iters = {}
     for name, config in zip(names, args.configs):
         work_dir = osp.join(out, 'calibration', name)
-        _, path = prepare_config(config, args.cfg_options, teacher_ckpt,
-                                 args.calibration_iters, args.batch_size, 1, 0,
+        _, path = prepare_config(config, method_options(args, name),
+                                 teacher_ckpt, args.calibration_iters, args.batch_size, 1, 0,
                                  work_dir)
         print(f'benchmark: timing {name} ({args.calibration_iters} '
               'iterations)', flush=True)
@@ -406,7 +529,8 @@ def _settings(args, names: List[str], teacher_ckpt: str) -> Dict:
     return dict(configs=list(args.configs), names=names,
                 minutes=args.minutes, iters=args.iters,
                 batch_size=args.batch_size, val_points=args.val_points,
-                cfg_options=dict(args.cfg_options), teacher_ckpt=teacher_ckpt)
+                cfg_options=dict(args.cfg_options),
+                tuned_options=args.tuned_options, teacher_ckpt=teacher_ckpt)
 
 
 def main(argv=None) -> None:
@@ -418,11 +542,13 @@ def main(argv=None) -> None:
     os.makedirs(out, exist_ok=True)
     command = 'python tools/benchmark.py ' + ' '.join(
         shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
-    teacher_ckpt = osp.abspath(args.teacher_ckpt or train_teacher(out))
+    teacher_ckpt = osp.abspath(args.teacher_ckpt
+                               or train_classifier(out, args.suite, 'teacher'))
     names = args.names or [method_name(c) for c in args.configs]
     if len(set(names)) != len(names):
         raise SystemExit(f'benchmark: method names collide ({names}); pass '
                          '--names.')
+    reference = references(out, args.suite, teacher_ckpt, args.cfg_options)
     settings = _settings(args, names, teacher_ckpt)
     info_path = osp.join(out, 'benchmark.json')
     runs: List[Dict] = []
@@ -479,7 +605,8 @@ def main(argv=None) -> None:
         print(f'benchmark: [{len(runs) + 1}/{len(jobs)}] {name} seed {seed}, '
               f'{iters[name]} iterations; benchmark ETA {eta}', flush=True)
         work_dir = osp.join(out, 'runs', name, f'seed{seed}')
-        cfg, path = prepare_config(config, args.cfg_options, teacher_ckpt,
+        cfg, path = prepare_config(config, method_options(args, name),
+                                   teacher_ckpt,
                                    iters[name], args.batch_size,
                                    args.val_points, seed, work_dir)
         is_reference = (args.bare_iters > 0
@@ -493,10 +620,14 @@ def main(argv=None) -> None:
                                   osp.join(work_dir, 'bare_loop.json'))
         timeline = run_training(f'{name} seed {seed}', path, work_dir)
         run_walls[name] = timeline['process_wall_s']
-        run = summarise_run(name, seed, iters[name], timeline)
+        # The last checkpoint is the one reported: chosen by nothing.
+        top1_test = evaluate_on_test_set(
+            path, osp.join(work_dir, f'iter_{iters[name]}.pth'), work_dir)
+        run = summarise_run(name, seed, iters[name], timeline, top1_test)
         runs.append(run)
-        print(f'benchmark: {name} seed {seed}: top-1 final '
-              f"{run['top1_final']:.2f}, best {run['top1_best']:.2f}, "
+        print(f'benchmark: {name} seed {seed}: top-1 test '
+              f"{run['top1_test']:.2f}; validation final "
+              f"{run['top1_final']:.2f}, best {run['top1_best']:.2f}; "
               f"{run['s_per_iter']:.3f} s/iter", flush=True)
         if is_reference:
             pairs.append(dict(method=name, seed=seed,
@@ -511,7 +642,7 @@ def main(argv=None) -> None:
         with open(osp.join(out, 'results.json'), 'w') as f:
             json.dump(runs, f, indent=1)
 
-    write_report(out, runs, overhead, command, budget)
+    write_report(out, runs, overhead, command, budget, reference)
     print(f'benchmark: done in {(time.time() - start) / 60:.1f} min; '
           f'{out}/results.md, results.json, curves.png', flush=True)
     with open(osp.join(out, 'results.md')) as f:

@@ -37,7 +37,8 @@ def test_minutes_budget_two_methods_two_seeds(tmp_path, fake_mnist_root,
             '--batch-size', '20', '--bare-iters', '2', '--teacher-ckpt',
             teacher_file, '--out', os.fspath(out), '--cfg-options',
             f'val_dataloader.dataset.data_root={fake_mnist_root}',
-            'val_dataloader.batch_size=20']
+            'val_dataloader.batch_size=20',
+            f'test_dataloader.dataset.data_root={fake_mnist_root}']
     bench = lambda *extra: subprocess.run(  # noqa: E731
         [sys.executable, 'tools/benchmark.py', *argv, *extra], cwd=REPO,
         capture_output=True, text=True, timeout=900)
@@ -52,6 +53,10 @@ def test_minutes_budget_two_methods_two_seeds(tmp_path, fake_mnist_root,
         ('CPSC', 0), ('DAFL', 0), ('CPSC', 1), ('DAFL', 1)]
     for run in runs:
         assert 0 <= run['top1_final'] <= run['top1_best'] <= 100
+        # The last checkpoint, evaluated once on the test set.
+        assert 0 <= run['top1_test'] <= 100
+        assert (out / 'runs' / run['method'] / f"seed{run['seed']}" /
+                'test_metrics.json').is_file()
         assert run['wall_s'] > 0 and run['s_per_iter'] > 0
         assert run['peak_rss_mb'] > 100  # torch alone is bigger than that
         assert run['curve'][-1]['iter'] == run['iters'] >= 1
@@ -74,6 +79,9 @@ def test_minutes_budget_two_methods_two_seeds(tmp_path, fake_mnist_root,
     assert (out / 'runs' / 'CPSC' / 'seed1' / 'bare_loop.json').is_file()
     table = (out / 'results.md').read_text()
     assert '| CPSC | 2 |' in table and '| DAFL | 2 |' in table
+    reference = json.loads((out / 'references.json').read_text())
+    assert 0 <= reference['teacher_top1_test'] <= 100
+    assert 'References on the same test set: teacher' in table
     assert 'Framework overhead' in table and 'Machine:' in table
     assert (out / 'curves.png').stat().st_size > 10_000
 
@@ -137,3 +145,31 @@ def test_iters_and_minutes_are_exclusive(capsys, tmp_path):
         benchmark.parse_args(['--iters', '5', '--minutes', '1', '--out',
                               os.fspath(tmp_path)])
     assert 'not allowed with' in capsys.readouterr().err
+
+
+def test_cifar10_suite_and_tuned_options(tmp_path):
+    tuned = tmp_path / 'tuning.json'
+    tuned.write_text(json.dumps(dict(best_options=dict(
+        DFAD={'model.student_iter': 3},
+        CPSC={'model.student_steps': 2,
+              'optim_wrapper.architecture.optimizer.lr': 0.05}))))
+    args = benchmark.parse_args([
+        '--suite', 'cifar10', '--iters', '4', '--out', os.fspath(tmp_path),
+        '--tuned', os.fspath(tuned), '--cfg-options',
+        'optim_wrapper.architecture.optimizer.lr=0.07'])
+    assert args.configs == benchmark.SUITES['cifar10']['configs']
+    names = [benchmark.method_name(c) for c in args.configs]
+    assert names == ['CPSC', 'DAFL', 'DFAD', 'ZSKT']
+    # Each method gets its own tuned options; --cfg-options win over them.
+    assert benchmark.method_options(args, 'DFAD') == {
+        'model.student_iter': 3,
+        'optim_wrapper.architecture.optimizer.lr': 0.07}
+    assert benchmark.method_options(args, 'DAFL') == {
+        'optim_wrapper.architecture.optimizer.lr': 0.07}
+    cfg, _ = benchmark.prepare_config(
+        args.configs[0], benchmark.method_options(args, 'CPSC'),
+        'teacher.pth', 4, 32, 2, 1, os.fspath(tmp_path / 'cpsc'))
+    assert cfg.model.student_steps == 2
+    assert cfg.optim_wrapper.architecture.optimizer.lr == 0.07
+    assert cfg.train_cfg.val_interval == 2
+    assert not any(h['type'] == 'SyntheticGridHook' for h in cfg.custom_hooks)

@@ -1,0 +1,106 @@
+"""tools/tune.py end to end on the tiny CIFAR-10: Optuna trials through the
+real Runner, trial 0 as shipped, validation (never test) scores, resume."""
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+from conftest import REPO
+from mmengine.config import Config
+from mmpretrain.registry import MODELS as PRETRAIN_MODELS
+
+sys.path.insert(0, osp.join(REPO, 'tools'))
+import tune  # noqa: E402
+
+SPACES = 'configs/tuning/cifar10_search_spaces.py'
+
+
+@pytest.fixture(scope='module')
+def teacher_file(tmp_path_factory):
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'teachers',
+                                   'wrn16_2_cifar10.py'))
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp('teacher') / 'wrn16_2.pth'
+    torch.save(PRETRAIN_MODELS.build(cfg.model).state_dict(), path)
+    return os.fspath(path)
+
+
+def test_two_trials_then_resume_adds_only_the_missing_one(
+        tmp_path, tiny_cifar10_root, teacher_file):
+    out = tmp_path / 'tune'
+    argv = [SPACES, '--methods', 'DFAD', '--minutes', '0.01',
+            '--calibration-iters', '3', '--batch-size', '20',
+            '--teacher-ckpt', teacher_file, '--out', os.fspath(out),
+            '--cfg-options',
+            f'val_dataloader.dataset.dataset.data_root={tiny_cifar10_root}',
+            'val_dataloader.dataset.per_class=2']
+    run = lambda *extra: subprocess.run(  # noqa: E731
+        [sys.executable, 'tools/tune.py', *argv, *extra], cwd=REPO,
+        capture_output=True, text=True, timeout=600,
+        env=dict(os.environ, OMP_NUM_THREADS='1'))
+    result = run('--trials', '2')
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    tuning = json.loads((out / 'tuning.json').read_text())
+    dfad = tuning['methods']['DFAD']
+    assert [t['number'] for t in dfad['trials']] == [0, 1]
+    shipped = Config.fromfile(osp.join(
+        REPO, 'configs', 'baselines', 'dfad_wrn16-2_wrn16-1_cifar10.py'))
+    # Trial 0 is the config as shipped.
+    assert dfad['trials'][0]['values'] == dict(
+        student_lr=shipped.optim_wrapper.architecture.optimizer.lr,
+        generator_lr=shipped.optim_wrapper.generator.optimizer.lr,
+        student_iter=shipped.model.student_iter)
+    for trial in dfad['trials']:
+        for knob, dist in dfad['space'].items():
+            assert dist['low'] <= trial['values'][knob] <= dist['high']
+        assert 0 <= trial['top1_val'] <= 100 and trial['iters'] >= 1
+    # The sampler moved away from the shipped values.
+    assert dfad['trials'][1]['values'] != dfad['trials'][0]['values']
+    best = max(dfad['trials'], key=lambda t: t['top1_val'])
+    assert dfad['best']['number'] == best['number']
+    # best_options: the tuned keys only, ready for benchmark.py --tuned
+    assert set(tuning['best_options']['DFAD']) == {
+        'optim_wrapper.architecture.optimizer.lr',
+        'optim_wrapper.generator.optimizer.lr', 'model.student_iter'}
+    # Each trial's config carries its values.
+    cfg = Config.fromfile(out / 'trials' / 'DFAD' / 'trial1' / 'config.py')
+    assert cfg.model.student_iter == dfad['trials'][1]['values'][
+        'student_iter']
+    table = (out / 'tuning.md').read_text()
+    assert '**DFAD**' in table and '| 0' in table and '| 1' in table
+
+    # Same command with one more trial: the two finished trials are kept.
+    result = run('--trials', '3')
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'DFAD trial 0' not in result.stdout
+    assert 'DFAD trial 2' in result.stdout
+    tuning = json.loads((out / 'tuning.json').read_text())
+    assert [t['number'] for t in tuning['methods']['DFAD']['trials']] == [
+        0, 1, 2]
+
+
+def test_space_errors_are_named(tmp_path):
+    bad = tmp_path / 'spaces.py'
+    bad.write_text(
+        "suite = 'cifar10'\n"
+        "methods = dict(DFAD=dict(\n"
+        "    config='configs/baselines/dfad_wrn16-2_wrn16-1_cifar10.py',\n"
+        "    space=dict(lr=dict(type='float', low=0.5, high=1.0,\n"
+        "        keys=['optim_wrapper.architecture.optimizer.lr']),\n"
+        "        typo=dict(type='int', low=1, high=3,\n"
+        "        keys=['model.student_iters']))))\n")
+    with pytest.raises(SystemExit, match='outside'):
+        tune.load_spaces(os.fspath(bad))
+    bad.write_text(bad.read_text().replace('low=0.5', 'low=0.01'))
+    with pytest.raises(SystemExit, match="'model.student_iters' does not"):
+        tune.load_spaces(os.fspath(bad))
+    with pytest.raises(SystemExit, match='not in'):
+        tune.load_spaces(SPACES, ['NOPE'])
+
+
+def test_shipped_spaces_are_valid():
+    spaces = tune.load_spaces(osp.join(REPO, SPACES))
+    assert sorted(spaces['methods']) == ['CPSC', 'DAFL', 'DFAD', 'ZSKT']

@@ -1,0 +1,278 @@
+"""Tune every method of a benchmark suite with the same budget (Optuna).
+
+    python tools/tune.py configs/tuning/cifar10_search_spaces.py \
+        --trials 6 --minutes 2 --out work_dirs/tune_cifar10 \
+        [--teacher-ckpt T.pth] [--methods CPSC DAFL] [--cfg-options k=v ...]
+    python tools/tune.py SPACES --report-only --out DIR
+
+SPACES (a config file) names the suite and, per method, its config and its
+own key knobs. Each method gets ``--trials`` trial configurations: trial 0 is
+the config as shipped, the others are drawn by Optuna's TPE sampler (seeded).
+A trial is timed for ``--calibration-iters`` iterations, given as many
+iterations as fit in ``--minutes`` (so its schedules complete), trained
+through ``tools/train.py`` with seed 0 and scored by its last validation
+top-1: the held-out training images of the suite's configs, never the test
+set. The study is stored in OUT/optuna.db, so the same command continues an
+interrupted tuning where it stopped.
+
+Writes to --out:
+  tuning.json  per method: the space, every trial (options, iterations,
+               s/iter, validation top-1) and the best trial; ``best_options``
+               per method, which ``tools/benchmark.py --tuned`` applies
+  tuning.md    one table of trials per method
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import os.path as osp
+import shlex
+import statistics
+import sys
+from typing import Any, Dict, List, Optional
+
+# tools/ is on sys.path when this file runs as a script.
+from benchmark import (METRIC, _abs, prepare_config, run_training,
+                       train_classifier)
+
+KNOB_TYPES = ('float', 'int')
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    from mmengine.config import DictAction
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    parser.add_argument('spaces', help='search-space config (configs/tuning/)')
+    parser.add_argument('--out', required=True, help='output directory')
+    parser.add_argument('--trials', type=int, default=6,
+                        help='trial configurations per method, the shipped '
+                        'config included (default: %(default)s)')
+    parser.add_argument('--minutes', type=float, default=2.0,
+                        help='training minutes per trial (default: '
+                        '%(default)s)')
+    parser.add_argument('--methods', nargs='+', default=None,
+                        help='tune only these methods (default: all)')
+    parser.add_argument('--teacher-ckpt', default=None,
+                        help="teacher for every trial (default: the suite's, "
+                        'trained into OUT/teacher when missing)')
+    parser.add_argument('--batch-size', type=int, default=256)
+    parser.add_argument('--calibration-iters', type=int, default=6)
+    parser.add_argument('--seed', type=int, default=0,
+                        help='seed of the sampler and of every trial')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        default={}, help='overrides applied to every trial')
+    parser.add_argument('--report-only', action='store_true',
+                        help='rewrite tuning.md from OUT/tuning.json')
+    args = parser.parse_args(argv)
+    if not osp.isfile(args.spaces):
+        parser.error(f'search-space config not found: {args.spaces}')
+    for value, flag in ((args.trials, '--trials'),
+                        (args.minutes, '--minutes'),
+                        (args.batch_size, '--batch-size'),
+                        (args.calibration_iters, '--calibration-iters')):
+        if value <= 0:
+            parser.error(f'{flag} must be positive, got {value}.')
+    if args.teacher_ckpt and not osp.isfile(args.teacher_ckpt):
+        parser.error(f'--teacher-ckpt {args.teacher_ckpt}: no such file.')
+    return args
+
+
+def load_spaces(path: str, only: Optional[List[str]] = None) -> Dict:
+    """The search-space config, checked: every knob well-formed, every key
+    present in its method's config, the shipped value inside the range."""
+    from mmengine.config import Config
+    spaces = Config.fromfile(path).to_dict()
+    methods = spaces.get('methods')
+    if not methods or 'suite' not in spaces:
+        raise SystemExit(f'tune: {path} must define `suite` and `methods`.')
+    unknown = sorted(set(only or []) - set(methods))
+    if unknown:
+        raise SystemExit(f'tune: --methods {unknown} not in {path} '
+                         f'(it has {sorted(methods)}).')
+    chosen = {name: spec for name, spec in methods.items()
+              if not only or name in only}
+    for name, spec in chosen.items():
+        cfg = Config.fromfile(_abs(spec['config']))
+        spec['defaults'] = {}
+        for knob, dist in spec['space'].items():
+            where = f'{path}: {name}.{knob}'
+            if dist.get('type') not in KNOB_TYPES or not dist.get('keys'):
+                raise SystemExit(f'tune: {where} needs type in {KNOB_TYPES} '
+                                 'and a non-empty keys list.')
+            values = {key: lookup(cfg, key, where) for key in dist['keys']}
+            if len(set(values.values())) != 1:
+                raise SystemExit(f'tune: {where}: its keys hold different '
+                                 f'values in the config ({values}); one knob '
+                                 'sets them all to one value.')
+            default = next(iter(values.values()))
+            if not dist['low'] <= default <= dist['high']:
+                raise SystemExit(
+                    f'tune: {where}: the shipped value {default} is outside '
+                    f"[{dist['low']}, {dist['high']}]; widen the range so "
+                    'trial 0 is the config as shipped.')
+            spec['defaults'][knob] = default
+    return dict(suite=spaces['suite'], methods=chosen)
+
+
+def lookup(cfg, key: str, where: str) -> Any:
+    node = cfg
+    for part in key.split('.'):
+        try:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        except (KeyError, IndexError, ValueError, TypeError):
+            raise SystemExit(f'tune: {where}: config key {key!r} does not '
+                             'exist in the method config.') from None
+    return node
+
+
+def sample(trial, space: Dict) -> Dict[str, Any]:
+    """Draw every knob of ``space`` for an Optuna trial."""
+    values = {}
+    for knob, dist in space.items():
+        if dist['type'] == 'int':
+            values[knob] = trial.suggest_int(knob, dist['low'], dist['high'],
+                                             log=dist.get('log', False))
+        else:
+            values[knob] = trial.suggest_float(knob, dist['low'],
+                                               dist['high'],
+                                               log=dist.get('log', False))
+    return values
+
+
+def to_options(space: Dict, values: Dict[str, Any]) -> Dict[str, Any]:
+    """Knob values -> config options (one value per key of the knob)."""
+    return {key: values[knob] for knob, dist in space.items()
+            for key in dist['keys']}
+
+
+def run_trial(args, name: str, spec: Dict, number: int, values: Dict,
+              teacher_ckpt: str, out: str) -> Dict:
+    """Calibrate, train and validate one trial configuration."""
+    options = {**to_options(spec['space'], values), **dict(args.cfg_options)}
+    trial_dir = osp.join(out, 'trials', name, f'trial{number}')
+    _, path = prepare_config(spec['config'], options, teacher_ckpt,
+                             args.calibration_iters, args.batch_size, 1,
+                             args.seed, osp.join(trial_dir, 'calibration'))
+    timeline = run_training(f'{name} trial {number} calibration', path,
+                            osp.join(trial_dir, 'calibration'))
+    steady = timeline['iter_times_s'][2:] or timeline['iter_times_s']
+    s_per_iter = statistics.median(steady)
+    iters = max(1, int(args.minutes * 60 / s_per_iter))
+    _, path = prepare_config(spec['config'], options, teacher_ckpt, iters,
+                             args.batch_size, 1, args.seed, trial_dir)
+    timeline = run_training(f'{name} trial {number}', path, trial_dir)
+    points = [p for p in timeline['points'] if METRIC in p['metrics']]
+    if not points:
+        raise SystemExit(f'tune: {name} trial {number} logged no {METRIC}; '
+                         f'see {trial_dir}/train.log')
+    return dict(number=number, values=values, options=options, iters=iters,
+                s_per_iter=s_per_iter, wall_s=timeline['train_wall_s'],
+                top1_val=points[-1]['metrics'][METRIC])
+
+
+def tune_method(args, name: str, spec: Dict, teacher_ckpt: str,
+                out: str) -> Dict:
+    try:
+        import optuna
+    except ImportError:
+        raise SystemExit('tune: needs Optuna: pip install optuna (or '
+                         '`make venv`, which installs requirements/tests.txt)'
+                         ) from None
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(
+        study_name=name, direction='maximize',
+        storage=f"sqlite:///{osp.join(out, 'optuna.db')}",
+        load_if_exists=True,
+        sampler=optuna.samplers.TPESampler(seed=args.seed))
+    finished = [t for t in study.trials
+                if t.state == optuna.trial.TrialState.COMPLETE]
+    if not study.trials:
+        study.enqueue_trial(spec['defaults'])  # trial 0: as shipped
+    for _ in range(args.trials - len(finished)):
+        trial = study.ask()
+        values = sample(trial, spec['space'])
+        print(f'tune: {name} trial {trial.number}: {values}', flush=True)
+        result = run_trial(args, name, spec, trial.number, values,
+                           teacher_ckpt, out)
+        trial.set_user_attr('result', result)
+        study.tell(trial, result['top1_val'])
+        print(f"tune: {name} trial {trial.number}: validation top-1 "
+              f"{result['top1_val']:.2f} after {result['iters']} iterations",
+              flush=True)
+    trials = [t.user_attrs['result'] for t in study.trials
+              if t.state == optuna.trial.TrialState.COMPLETE]
+    best = max(trials, key=lambda t: t['top1_val'])
+    return dict(config=spec['config'], space=spec['space'], trials=trials,
+                best=best)
+
+
+def write_markdown(path: str, tuning: Dict) -> None:
+    lines = [f"Tuning budget: {tuning['trials']} trials per method, "
+             f"{tuning['minutes']:g} minutes of training each, seed "
+             f"{tuning['seed']}; score: top-1 (%) on the validation set "
+             '(held-out training images), never the test set. Trial 0 is '
+             'the config as shipped.', '']
+    for name, result in tuning['methods'].items():
+        knobs = list(result['space'])
+        lines += [f'**{name}** (`{result["config"]}`)', '',
+                  '| trial | ' + ' | '.join(knobs)
+                  + ' | iterations | validation top-1 |',
+                  '|---' * (len(knobs) + 3) + '|']
+        for t in result['trials']:
+            mark = ' **(best)**' if t['number'] == result['best'][
+                'number'] else ''
+            lines.append(
+                f"| {t['number']}{mark} | "
+                + ' | '.join(_fmt(t['values'][k]) for k in knobs)
+                + f" | {t['iters']} | {t['top1_val']:.2f} |")
+        lines.append('')
+    lines += [f"Command: `{tuning['command']}`", '']
+    with open(path, 'w') as f:
+        f.write('\n'.join(lines))
+
+
+def _fmt(value) -> str:
+    return str(value) if isinstance(value, int) else f'{value:.3g}'
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    out = osp.abspath(args.out)
+    os.makedirs(out, exist_ok=True)
+    json_path = osp.join(out, 'tuning.json')
+    if args.report_only:
+        with open(json_path) as f:
+            write_markdown(osp.join(out, 'tuning.md'), json.load(f))
+        return
+    spaces = load_spaces(args.spaces, args.methods)
+    command = 'python tools/tune.py ' + ' '.join(
+        shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
+    teacher_ckpt = osp.abspath(args.teacher_ckpt or train_classifier(
+        out, spaces['suite'], 'teacher'))
+    tuning = dict(command=command, suite=spaces['suite'], trials=args.trials,
+                  minutes=args.minutes, seed=args.seed,
+                  batch_size=args.batch_size, methods={}, best_options={})
+    if osp.isfile(json_path):  # keep other methods' finished tunings
+        with open(json_path) as f:
+            previous = json.load(f)
+        tuning['methods'] = previous.get('methods', {})
+        tuning['best_options'] = previous.get('best_options', {})
+    for name, spec in spaces['methods'].items():
+        result = tune_method(args, name, spec, teacher_ckpt, out)
+        tuning['methods'][name] = result
+        tuning['best_options'][name] = {
+            k: v for k, v in result['best']['options'].items()
+            if k not in args.cfg_options}
+        with open(json_path, 'w') as f:
+            json.dump(tuning, f, indent=1)
+        write_markdown(osp.join(out, 'tuning.md'), tuning)
+        print(f"tune: {name}: best trial {result['best']['number']} "
+              f"({result['best']['top1_val']:.2f})", flush=True)
+    print(f'tune: done; {json_path}, {osp.join(out, "tuning.md")}',
+          flush=True)
+
+
+if __name__ == '__main__':
+    main()
