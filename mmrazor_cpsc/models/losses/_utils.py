@@ -32,6 +32,7 @@ def as_feature_matrix(feature) -> torch.Tensor:
     """A recorded feature as (N, D): last element of a tuple, global-pooled."""
     if isinstance(feature, (tuple, list)):
         feature = feature[-1]
+    feature = feature.float()  # bf16 under CPU autocast; contrast in fp32
     if feature.ndim == 4:
         feature = feature.mean(dim=(2, 3))
     elif feature.ndim != 2:

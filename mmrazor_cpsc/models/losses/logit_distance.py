@@ -60,7 +60,9 @@ class LogitDistanceLoss(nn.Module):
                 preds_T: torch.Tensor) -> torch.Tensor:
         if self.teacher_detach:
             preds_T = preds_T.detach()
-        squared = (preds_S - preds_T).pow(2)
+        # float32 even under bf16 autocast: the log forms need the precision
+        # near zero distance.
+        squared = (preds_S.float() - preds_T.float()).pow(2)
         if self.mode in ('mse', 'log_mse'):
             dist = squared.mean()
         else:

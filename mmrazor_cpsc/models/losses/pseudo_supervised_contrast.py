@@ -68,7 +68,10 @@ class PseudoSupervisedContrastLoss(nn.Module):
         views = F.normalize(torch.cat([f_s, f_t]), dim=1)
         y = torch.cat([y, y])
         n = views.shape[0]
-        logits = views @ views.t() / self.temperature
+        # Similarities in float32 even under bf16 autocast: scaled by
+        # 1/temperature (~14), bf16's 3 digits would blur them.
+        with torch.autocast(views.device.type, enabled=False):
+            logits = views @ views.t() / self.temperature
         self_mask = torch.eye(n, dtype=torch.bool, device=views.device)
         # Exclude each anchor from its own denominator; -inf gives exp() = 0.
         logits = logits.masked_fill(self_mask, float('-inf'))

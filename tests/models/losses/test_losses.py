@@ -152,3 +152,24 @@ class TestBNStatistics:
     def test_no_layers_is_an_error(self):
         with pytest.raises(ValueError, match='no BN statistics'):
             build(dict(type='BNStatisticsLoss'))([])
+
+
+def test_losses_compute_in_float32_under_cpu_bf16_autocast():
+    """CPUAutocastOptimWrapper hands bf16 logits and features to the losses;
+    the logit distance, the contrast and the BN statistics stay float32
+    (the log forms and the 1/0.07-scaled similarities need the precision)."""
+    from mmrazor_cpsc.models.losses import (LogitDistanceLoss,
+                                            PseudoSupervisedContrastLoss)
+    torch.manual_seed(0)
+    s, t = torch.randn(8, 10), torch.randn(8, 10)
+    f_s, f_t = torch.randn(8, 16), torch.randn(8, 16)
+    labels = torch.arange(8) % 4
+    for loss, args in ((LogitDistanceLoss(mode='log_mse'), (s, t)),
+                       (PseudoSupervisedContrastLoss(), (f_s, f_t, labels))):
+        reference = loss(*[a.bfloat16().float() if a.is_floating_point()
+                           else a for a in args])
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            got = loss(*[a.bfloat16() if a.is_floating_point() else a
+                         for a in args])
+        assert got.dtype == torch.float32
+        torch.testing.assert_close(got, reference, rtol=1e-5, atol=1e-5)

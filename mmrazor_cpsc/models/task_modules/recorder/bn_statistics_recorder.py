@@ -84,6 +84,9 @@ class BNStatisticsRecorder(BaseRecorder):
                 '`source` at a convolutional BN layer.')
         first = 2 if self.per_sample else 0
         dims = [d for d in range(first, x.ndim) if d != 1]
+        # Under bfloat16 autocast the layer's input is bf16: take its
+        # statistics in float32, as the running buffers are.
+        x = x.float()
         mean = x.mean(dim=dims)
         var = x.var(dim=dims, unbiased=False)
         record: List = self.data_buffer[-1]
