@@ -1,0 +1,36 @@
+"""tools/cpu_speed.py switches exactly the two CPU speed settings."""
+import os
+import os.path as osp
+import sys
+
+import pytest
+from conftest import REPO
+from mmengine.config import Config
+
+sys.path.insert(0, osp.join(REPO, 'tools'))
+import cpu_speed  # noqa: E402
+
+CONFIG = 'configs/cpsc/cpsc_wrn16-2_wrn16-1_cifar10.py'
+
+
+@pytest.mark.parametrize('name', list(cpu_speed.VARIANTS))
+def test_variant_switches_autocast_and_channels_last(name, tmp_path):
+    switches = cpu_speed.VARIANTS[name]
+    path = cpu_speed.variant_config(CONFIG, {}, 'teacher.pth', 5, 32,
+                                    os.fspath(tmp_path), **switches)
+    cfg = Config.fromfile(path)
+    for part in ('architecture', 'generator', 'generator_distiller'):
+        assert cfg.optim_wrapper[part].type == 'CPUAutocastOptimWrapper'
+        assert cfg.optim_wrapper[part].enabled is switches['bf16']
+    hooks = [h['type'] for h in cfg.custom_hooks]
+    assert ('ChannelsLastHook' in hooks) is switches['channels_last']
+    # Nothing else differs from the benchmark's settings.
+    assert cfg.train_cfg.max_iters == 5 and cfg.train_dataloader.batch_size == 32
+    assert 'CPUMemoryReuseHook' in hooks
+
+
+def test_config_without_autocast_is_refused(tmp_path):
+    with pytest.raises(SystemExit, match='no CPUAutocastOptimWrapper'):
+        cpu_speed.variant_config(
+            'configs/cpsc/cpsc_lenet5bn_lenet5half_mnist.py', {}, 't.pth', 5,
+            32, os.fspath(tmp_path), bf16=True, channels_last=True)
