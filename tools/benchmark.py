@@ -293,9 +293,12 @@ def machine() -> str:
             f'{platform.python_version()}')
 
 
-def write_markdown(path: str, runs: List[Dict], overhead: Optional[Dict],
-                   command: str, budget: str,
-                   reference: Optional[Dict] = None) -> None:
+def results_markdown(runs: List[Dict], overhead: Optional[Dict],
+                     command: str, budget: str,
+                     reference: Optional[Dict] = None,
+                     machine_text: Optional[str] = None) -> str:
+    """The report of a benchmark as markdown, from its recorded data only
+    (tools/results_tables.py renders the README's tables with it)."""
     methods = list(dict.fromkeys(r['method'] for r in runs))
     lines = [
         f'Budget per run: {budget}. Mean ± std over seeds. "top-1 test": '
@@ -336,9 +339,9 @@ def write_markdown(path: str, runs: List[Dict], overhead: Optional[Dict],
                 f'{r:.3f}' for r in overhead['pair_ratios']) + ').'
                if overhead.get('pair_ratios') else '.')
         ]
-    lines += ['', f'Command: `{command}`', '', f'Machine: {machine()}', '']
-    with open(path, 'w') as f:
-        f.write('\n'.join(lines))
+    lines += ['', f'Command: `{command}`', '',
+              f'Machine: {machine_text or machine()}', '']
+    return '\n'.join(lines)
 
 
 def plot_curves(path: str, runs: List[Dict]) -> None:
@@ -371,9 +374,11 @@ def plot_curves(path: str, runs: List[Dict]) -> None:
 
 def write_report(out: str, runs: List[Dict], overhead: Optional[Dict],
                  command: str, budget: str,
-                 reference: Optional[Dict] = None) -> None:
-    write_markdown(osp.join(out, 'results.md'), runs, overhead, command,
-                   budget, reference)
+                 reference: Optional[Dict] = None,
+                 machine_text: Optional[str] = None) -> None:
+    with open(osp.join(out, 'results.md'), 'w') as f:
+        f.write(results_markdown(runs, overhead, command, budget, reference,
+                                 machine_text))
     plot_curves(osp.join(out, 'curves.png'), runs)
 
 
@@ -395,7 +400,8 @@ def report_only(out: str) -> None:
                            budget='see the iterations column'))
     write_report(out, runs, _read_json(osp.join(out, 'overhead.json')),
                  info['command'], info['budget'],
-                 _read_json(osp.join(out, 'references.json')))
+                 _read_json(osp.join(out, 'references.json')),
+                 info.get('machine'))
     print(f'benchmark: {len(runs)} runs reported in {out}/results.md and '
           'curves.png', flush=True)
 
@@ -549,6 +555,7 @@ def main(argv=None) -> None:
         raise SystemExit(f'benchmark: method names collide ({names}); pass '
                          '--names.')
     reference = references(out, args.suite, teacher_ckpt, args.cfg_options)
+    machine_text = machine()
     settings = _settings(args, names, teacher_ckpt)
     info_path = osp.join(out, 'benchmark.json')
     runs: List[Dict] = []
@@ -583,7 +590,7 @@ def main(argv=None) -> None:
         budget += f', batch {args.batch_size}'
     with open(info_path, 'w') as f:
         json.dump(dict(command=command, budget=budget, iters=iters,
-                       settings=settings), f, indent=1)
+                       settings=settings, machine=machine_text), f, indent=1)
 
     # Seed-major order: every method's seed 0, then every seed 1, ... so an
     # interrupted benchmark still compares all methods.
@@ -642,7 +649,8 @@ def main(argv=None) -> None:
         with open(osp.join(out, 'results.json'), 'w') as f:
             json.dump(runs, f, indent=1)
 
-    write_report(out, runs, overhead, command, budget, reference)
+    write_report(out, runs, overhead, command, budget, reference,
+                 machine_text)
     print(f'benchmark: done in {(time.time() - start) / 60:.1f} min; '
           f'{out}/results.md, results.json, curves.png', flush=True)
     with open(osp.join(out, 'results.md')) as f:

@@ -208,7 +208,8 @@ def tune_method(args, name: str, spec: Dict, teacher_ckpt: str,
                 best=best)
 
 
-def write_markdown(path: str, tuning: Dict) -> None:
+def tuning_markdown(tuning: Dict) -> str:
+    """One table of trials per method, from tuning.json's data only."""
     lines = [f"Tuning budget: {tuning['trials']} trials per method, "
              f"{tuning['minutes']:g} minutes of training each, seed "
              f"{tuning['seed']}; score: top-1 (%) on the validation set "
@@ -229,8 +230,12 @@ def write_markdown(path: str, tuning: Dict) -> None:
                 + f" | {t['iters']} | {t['top1_val']:.2f} |")
         lines.append('')
     lines += [f"Command: `{tuning['command']}`", '']
+    return '\n'.join(lines)
+
+
+def write_markdown(path: str, tuning: Dict) -> None:
     with open(path, 'w') as f:
-        f.write('\n'.join(lines))
+        f.write(tuning_markdown(tuning))
 
 
 def _fmt(value) -> str:

@@ -1,0 +1,165 @@
+"""One source for every published number: result files -> README tables.
+
+    python tools/results_tables.py collect-benchmark work_dirs/bench_cifar10 \
+        docs/results/cifar10_benchmark.json
+    python tools/results_tables.py collect-tuning work_dirs/tune_cifar10 \
+        docs/results/cifar10_tuning.json
+    python tools/results_tables.py collect-speed work_dirs/cpu_speed_cifar10 \
+        docs/results/cifar10_cpu_speed.json
+    python tools/results_tables.py render      # rewrite every marked block
+    python tools/results_tables.py check       # exit 1 if a block is stale
+
+``collect-*`` copies what a benchmark, tools/tune.py or tools/cpu_speed.py
+recorded into one committed JSON file under docs/results/. A markdown file
+(README.md, configs/*/README.md) carries generated blocks between
+
+    <!-- results: KIND FILE -->
+    ...
+    <!-- /results -->
+
+where KIND is ``benchmark``, ``tuning`` or ``cpu_speed`` and FILE a path under
+docs/results/. ``render`` regenerates each block from its file; ``check``
+(run by the test suite) fails when a block differs from what its file gives,
+so no number in a marked block can be edited by hand or go stale.
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os.path as osp
+import re
+import sys
+from typing import Callable, Dict, List
+
+from benchmark import REPO, results_markdown
+from tune import tuning_markdown
+
+BLOCK = re.compile(r'(<!-- results: (\w+) (\S+) -->\n)(.*?)(<!-- /results -->)',
+                   re.S)
+DOCUMENTS = ['README.md', 'configs/*/README.md']
+
+
+def _read(path: str):
+    with open(path) as f:
+        return json.load(f)
+
+
+def _write(data, path: str) -> None:
+    with open(path, 'w') as f:
+        json.dump(data, f, indent=1)
+        f.write('\n')
+
+
+def collect_benchmark(out: str) -> Dict:
+    info = _read(osp.join(out, 'benchmark.json'))
+    bundle = dict(command=info['command'], budget=info['budget'],
+                  machine=info.get('machine'), iters=info['iters'],
+                  runs=_read(osp.join(out, 'results.json')))
+    for name in ('references', 'overhead'):
+        path = osp.join(out, f'{name}.json')
+        if osp.isfile(path):
+            bundle[name] = _read(path)
+    # Paths on the machine that ran it mean nothing in the repository.
+    bundle.get('references', {}).pop('teacher_ckpt', None)
+    return bundle
+
+
+def collect_tuning(out: str) -> Dict:
+    tuning = _read(osp.join(out, 'tuning.json'))
+    for method in tuning['methods'].values():
+        for trial in method['trials'] + [method['best']]:
+            trial.pop('wall_s', None)
+    return tuning
+
+
+def collect_speed(out: str) -> Dict:
+    return _read(osp.join(out, 'cpu_speed.json'))
+
+
+def render_benchmark(data: Dict) -> str:
+    return results_markdown(data['runs'], data.get('overhead'),
+                            data['command'], data['budget'],
+                            data.get('references'), data.get('machine'))
+
+
+def render_speed(data: Dict) -> str:
+    lines = [f"`{data['config']}`, batch {data['batch_size']}, "
+             f"{data['iters']} iterations x {data['rounds']} round(s) per "
+             'variant, variants in turn (median s/iter, first two iterations '
+             'left out):', '',
+             '| variant | s/iter | speed-up over float32 |', '|---|---|---|']
+    for name, row in data['variants'].items():
+        lines.append(f"| {name} | {row['s_per_iter']:.3f} | "
+                     f"{row['speedup']:.2f}x |")
+    return '\n'.join(lines) + '\n'
+
+
+RENDERERS: Dict[str, Callable[[Dict], str]] = dict(
+    benchmark=render_benchmark, tuning=tuning_markdown, cpu_speed=render_speed)
+
+
+def documents() -> List[str]:
+    found = []
+    for pattern in DOCUMENTS:
+        found += sorted(glob.glob(osp.join(REPO, pattern)))
+    return found
+
+
+def rendered(text: str, where: str) -> str:
+    """TEXT with every marked block regenerated from its result file."""
+
+    def block(match) -> str:
+        kind, source = match.group(2), match.group(3)
+        if kind not in RENDERERS:
+            raise SystemExit(f'results_tables: {where}: unknown kind {kind!r} '
+                             f'(known: {", ".join(RENDERERS)}).')
+        path = osp.join(REPO, source)
+        if not osp.isfile(path):
+            raise SystemExit(f'results_tables: {where}: {source} not found.')
+        body = RENDERERS[kind](_read(path)).rstrip('\n') + '\n'
+        return match.group(1) + body + match.group(5)
+
+    return BLOCK.sub(block, text)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
+    sub = parser.add_subparsers(dest='action', required=True)
+    for kind in ('benchmark', 'tuning', 'speed'):
+        collect = sub.add_parser(f'collect-{kind}')
+        collect.add_argument('out', help='the output folder of the run')
+        collect.add_argument('target', help='docs/results/NAME.json')
+    sub.add_parser('render')
+    sub.add_parser('check')
+    args = parser.parse_args(argv)
+    if args.action.startswith('collect-'):
+        collector = dict(benchmark=collect_benchmark, tuning=collect_tuning,
+                         speed=collect_speed)[args.action[len('collect-'):]]
+        _write(collector(args.out), args.target)
+        print(f'results_tables: wrote {args.target}')
+        return 0
+    stale = []
+    for path in documents():
+        with open(path) as f:
+            text = f.read()
+        new = rendered(text, osp.relpath(path, REPO))
+        if new != text:
+            stale.append(osp.relpath(path, REPO))
+            if args.action == 'render':
+                with open(path, 'w') as f:
+                    f.write(new)
+    if args.action == 'check' and stale:
+        print('results_tables: generated blocks differ from their result '
+              f'files in {", ".join(stale)}; run `python '
+              'tools/results_tables.py render`.', file=sys.stderr)
+        return 1
+    print(f"results_tables: {len(stale)} file(s) "
+          f"{'rewritten' if args.action == 'render' else 'stale'}.")
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
