@@ -1,0 +1,108 @@
+"""Every CPSC distillation config computes the method's two objectives
+(../shared/cpsc-method.md, "Losses"), term by term:
+
+    L_G = -KL(t||s) - alpha*L_IKD(s, t) + beta*L_BN + gamma*L_SCL([f_s, f_t], y)
+          + eta*CE(t, y)                  (teacher not detached: G needs its
+                                           gradient through the teacher)
+    L_S =  KL(t||s) + alpha*L_IKD(s, t) + eta*CE(s, y)   (teacher detached)
+
+with the paper's alpha 5, beta 1, gamma 0.7, eta 0.7, tau 0.07. A flipped
+sign, a zeroed or changed weight, a detached teacher in the generator step or
+a term fed by the wrong model fails here.
+"""
+import glob
+import os.path as osp
+
+import pytest
+from conftest import REPO
+from mmengine.config import Config
+
+CONFIGS = sorted(
+    p for p in glob.glob(osp.join(REPO, 'configs', 'cpsc', 'cpsc_*.py'))
+    if 'generator_refine' not in p)
+ALPHA, BETA, GAMMA, ETA, TAU = 5.0, 1.0, 0.7, 0.7, 0.07
+STUDENT, TEACHER = True, False
+
+# loss name -> (type, weight, teacher_detach or None, {argument: (from_student,
+# recorder)})
+GENERATOR_TERMS = {
+    'loss_adv_kl': ('KLDivergence', -1.0, False,
+                    dict(preds_S=(STUDENT, 'logits'),
+                         preds_T=(TEACHER, 'logits'))),
+    'loss_adv_ikd': ('LogitDistanceLoss', -ALPHA, False,
+                     dict(preds_S=(STUDENT, 'logits'),
+                          preds_T=(TEACHER, 'logits'))),
+    'loss_bn': ('BNStatisticsLoss', BETA, None,
+                dict(bn_stats=(TEACHER, 'bn'))),
+    'loss_scl': ('PseudoSupervisedContrastLoss', GAMMA, None,
+                 dict(student_feats=(STUDENT, 'feats'),
+                      teacher_feats=(TEACHER, 'feats'),
+                      labels=(TEACHER, 'labels'))),
+    'loss_ce': ('ConditionalCrossEntropyLoss', ETA, None,
+                dict(logits=(TEACHER, 'logits'), labels=(TEACHER, 'labels'))),
+}
+STUDENT_TERMS = {
+    'loss_kl': ('KLDivergence', 1.0, True,
+                dict(preds_S=(STUDENT, 'logits'),
+                     preds_T=(TEACHER, 'logits'))),
+    'loss_ikd': ('LogitDistanceLoss', ALPHA, True,
+                 dict(preds_S=(STUDENT, 'logits'),
+                      preds_T=(TEACHER, 'logits'))),
+    'loss_ce': ('ConditionalCrossEntropyLoss', ETA, None,
+                dict(logits=(STUDENT, 'logits'),
+                     labels=(STUDENT, 'labels'))),
+}
+# What each loss class does when the config leaves teacher_detach out.
+DETACH_DEFAULT = {'KLDivergence': True, 'LogitDistanceLoss': False}
+
+
+def check_distiller(distiller, terms):
+    assert set(distiller.distill_losses) == set(terms)
+    for name, (kind, weight, detach, inputs) in terms.items():
+        loss = distiller.distill_losses[name]
+        assert loss.type == kind, name
+        assert loss.loss_weight == pytest.approx(weight), name
+        if detach is not None:
+            assert loss.get('teacher_detach',
+                            DETACH_DEFAULT[kind]) is detach, name
+        mapping = distiller.loss_forward_mappings[name]
+        assert set(mapping) == set(inputs), name
+        for argument, (from_student, recorder) in inputs.items():
+            assert mapping[argument].from_student is from_student, (
+                name, argument)
+            assert mapping[argument].recorder == recorder, (name, argument)
+
+
+def test_configs_found():
+    assert len(CONFIGS) >= 11
+
+
+@pytest.mark.parametrize('path', CONFIGS, ids=osp.basename)
+def test_config_is_the_method(path):
+    model = Config.fromfile(path).model
+    assert model.type == 'CPSCDataFreeDistillation'
+    check_distiller(model.generator_distiller, GENERATOR_TERMS)
+    check_distiller(model.distiller, STUDENT_TERMS)
+    losses = model.generator_distiller.distill_losses
+    assert losses.loss_scl.temperature == pytest.approx(TAU)
+    assert losses.loss_adv_kl.get('tau', 1.0) == 1.0
+    # The student feature reaches the contrast through the projection head.
+    scl = model.generator_distiller.loss_forward_mappings.loss_scl
+    assert scl.student_feats.connector == 'proj'
+    # Both the recorders the terms read exist on the right model.
+    gen = model.generator_distiller
+    assert {'logits', 'feats'} <= set(gen.student_recorders)
+    assert {'logits', 'feats', 'labels', 'bn'} <= set(gen.teacher_recorders)
+    assert 'labels' in model.distiller.student_recorders
+    assert model.generator_steps >= 1 and model.student_steps >= 1
+
+
+def test_a_flipped_sign_fails_the_spec():
+    model = Config.fromfile(CONFIGS[0]).model
+    model.generator_distiller.distill_losses.loss_adv_kl.loss_weight = 1.0
+    with pytest.raises(AssertionError):
+        check_distiller(model.generator_distiller, GENERATOR_TERMS)
+    model = Config.fromfile(CONFIGS[0]).model
+    model.generator_distiller.distill_losses.loss_adv_ikd.teacher_detach = True
+    with pytest.raises(AssertionError):
+        check_distiller(model.generator_distiller, GENERATOR_TERMS)
