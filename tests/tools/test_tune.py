@@ -101,6 +101,12 @@ def test_space_errors_are_named(tmp_path):
         tune.load_spaces(SPACES, ['NOPE'])
 
 
-def test_shipped_spaces_are_valid():
-    spaces = tune.load_spaces(osp.join(REPO, SPACES))
+@pytest.mark.parametrize('suite', ['cifar10', 'mnist'])
+def test_shipped_spaces_are_valid(suite):
+    spaces = tune.load_spaces(osp.join(
+        REPO, 'configs', 'tuning', f'{suite}_search_spaces.py'))
+    assert spaces['suite'] == suite
     assert sorted(spaces['methods']) == ['CPSC', 'DAFL', 'DFAD', 'ZSKT']
+    # Every method is tuned over its learning rates and updates per step.
+    for method in spaces['methods'].values():
+        assert {'student_lr', 'generator_lr'} <= set(method['space'])
