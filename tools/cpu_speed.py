@@ -3,8 +3,9 @@
     python tools/cpu_speed.py CONFIG --teacher-ckpt T.pth [--iters 10]
         [--rounds 2] [--batch-size 256] [--out DIR] [--cfg-options k=v ...]
 
-The settings are bfloat16 autocast (``CPUAutocastOptimWrapper``) and
-channels-last convolutions (``ChannelsLastHook``); neither changes what the
+The settings are bfloat16 autocast (``CPUAutocastOptimWrapper`` and, for the
+generator, ``AutocastModulesHook``) and channels-last convolutions
+(``ChannelsLastHook``); neither changes what the
 method computes, only in which precision and memory layout. Each variant
 (plain float32, channels-last, bf16, both) trains ``--iters`` iterations
 through ``tools/train.py``; the variants run in turn, ``--rounds`` times, so a
@@ -48,6 +49,9 @@ def variant_config(config: str, options: dict, teacher_ckpt: str, iters: int,
     hooks = [h for h in cfg.custom_hooks if h['type'] != 'ChannelsLastHook']
     if channels_last:
         hooks.append(dict(type='ChannelsLastHook'))
+    for hook in hooks:
+        if hook['type'] == 'AutocastModulesHook':
+            hook['enabled'] = bf16
     cfg.custom_hooks = hooks
     cfg.dump(path)
     return path

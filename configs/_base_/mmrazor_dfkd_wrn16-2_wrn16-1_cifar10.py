@@ -12,7 +12,7 @@ _base_ = [
 ]
 model = dict(
     _scope_='mmrazor',
-    data_preprocessor={{_base_.cifar10_preprocessor}},
+    data_preprocessor={{_base_.cifar10_cpu_preprocessor}},
     architecture={{_base_.wrn16_1_cifar10}},
     teachers=dict(
         wrn16_2=dict(build_cfg={{_base_.wrn16_2_cifar10}},

@@ -37,5 +37,4 @@ model = dict(
             loss_oh=dict(preds_T=t_logits),
             loss_ie=dict(preds_T=t_logits),
             loss_ac=dict(feat_T=dict(from_student=False,
-                                     recorder='wrn16_2_gap')))),
-    student_iter=1)  # upstream's default: one student update per iteration
+                                     recorder='wrn16_2_gap')))))

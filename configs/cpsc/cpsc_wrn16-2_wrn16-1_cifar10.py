@@ -17,7 +17,7 @@ _base_ = [
 ]
 
 model = dict(
-    data_preprocessor={{_base_.cifar10_preprocessor}},
+    data_preprocessor={{_base_.cifar10_cpu_preprocessor}},
     architecture={{_base_.wrn16_1_cifar10}},
     teacher={{_base_.wrn16_2_cifar10}},
     teacher_ckpt='work_dirs/wrn16_2_cifar10/epoch_30.pth',
@@ -32,8 +32,10 @@ optim_wrapper = dict(
     architecture={{_base_.student_optim_wrapper}},
     generator=dict(type='CPUAutocastOptimWrapper'),
     generator_distiller=dict(type='CPUAutocastOptimWrapper'))
+# The projection head trains with the generator's loss: it anneals with it.
 param_scheduler = dict(
     architecture={{_base_.student_cosine}},
-    generator={{_base_.generator_cosine}})
+    generator={{_base_.generator_cosine}},
+    generator_distiller={{_base_.generator_cosine}})
 default_hooks = dict(checkpoint=dict(interval=400))
 custom_hooks = {{_base_.cpu_hooks}}

@@ -13,7 +13,7 @@ custom_imports = dict(imports=['mmrazor_cpsc'], allow_failed_imports=False)
 
 model = dict(
     type='ImageClassifier',
-    data_preprocessor={{_base_.cifar10_preprocessor}},
+    data_preprocessor={{_base_.cifar10_cpu_preprocessor}},
     backbone={{_base_.wrn16_2_cifar10.backbone}},
     neck={{_base_.wrn16_2_cifar10.neck}},
     head={{_base_.wrn16_2_cifar10.head}})
@@ -24,9 +24,9 @@ train_dataloader = dict(
     persistent_workers=True,
     dataset=dict(
         type='mmpretrain.HeldOutSplit',
-        part='rest',
-        per_class=500,
-        seed=0,
+        part='rest',  # the complement of the validation set's held-out part
+        per_class={{_base_.cifar10_held_out.per_class}},
+        seed={{_base_.cifar10_held_out.seed}},
         dataset=dict(type='mmpretrain.LocalCIFAR10',
                      data_root={{_base_.cifar10_root}}, split='train',
                      pipeline={{_base_.cifar10_train_pipeline}})),

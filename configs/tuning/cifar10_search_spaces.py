@@ -24,7 +24,7 @@ methods = dict(
         config='configs/baselines/dafl_wrn16-2_wrn16-1_cifar10.py',
         space=dict(student_lr={{_base_.student_lr}},
                    generator_lr={{_base_.generator_lr}},
-                   student_iter={{_base_.student_iter}},
+                   oh_weight={{_base_.dafl_oh_weight}},
                    ie_weight={{_base_.dafl_ie_weight}})),
     DFAD=dict(
         config='configs/baselines/dfad_wrn16-2_wrn16-1_cifar10.py',

@@ -22,7 +22,7 @@ methods = dict(
         config='configs/baselines/dafl_lenet5bn_lenet5half_mnist.py',
         space=dict(student_lr={{_base_.student_lr}},
                    generator_lr={{_base_.generator_lr}},
-                   student_iter={{_base_.student_iter}},
+                   oh_weight={{_base_.dafl_oh_weight}},
                    ie_weight={{_base_.dafl_ie_weight}})),
     DFAD=dict(
         config='configs/baselines/dfad_lenet5bn_lenet5half_mnist.py',

@@ -1,8 +1,9 @@
-from .hooks import (ChannelsLastHook, CPUMemoryReuseHook, MetricTimelineHook,
-                    RandomStateHook, SyntheticGridHook)
+from .hooks import (AutocastModulesHook, ChannelsLastHook, CPUMemoryReuseHook,
+                    MetricTimelineHook, RandomStateHook, SyntheticGridHook)
 from .optimizers import CPUAutocastOptimWrapper
 
 __all__ = [
-    'ChannelsLastHook', 'CPUAutocastOptimWrapper', 'CPUMemoryReuseHook',
-    'MetricTimelineHook', 'RandomStateHook', 'SyntheticGridHook'
+    'AutocastModulesHook', 'ChannelsLastHook', 'CPUAutocastOptimWrapper',
+    'CPUMemoryReuseHook', 'MetricTimelineHook', 'RandomStateHook',
+    'SyntheticGridHook'
 ]

@@ -72,6 +72,9 @@ def test_data_free_config_runs_two_iterations(config, tiny_cifar10_root,
         'default_hooks.checkpoint.interval=2',
         *data_options(tiny_cifar10_root)])
     assert 'Iter(val) [1/1]' in log and 'accuracy/top1' in log
+    # The same CPU settings for every method, the generator included.
+    for setting in ('ChannelsLastHook', 'AutocastModulesHook: generator'):
+        assert setting in log, setting
     checkpoint = tmp_path / 'iter_2.pth'
     assert checkpoint.is_file()
     if 'cpsc' not in osp.basename(config):

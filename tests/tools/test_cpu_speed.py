@@ -24,6 +24,9 @@ def test_variant_switches_autocast_and_channels_last(name, tmp_path):
         assert cfg.optim_wrapper[part].enabled is switches['bf16']
     hooks = [h['type'] for h in cfg.custom_hooks]
     assert ('ChannelsLastHook' in hooks) is switches['channels_last']
+    autocast = [h for h in cfg.custom_hooks
+                if h['type'] == 'AutocastModulesHook']
+    assert len(autocast) == 1 and autocast[0].enabled is switches['bf16']
     # Nothing else differs from the benchmark's settings.
     assert cfg.train_cfg.max_iters == 5 and cfg.train_dataloader.batch_size == 32
     assert 'CPUMemoryReuseHook' in hooks

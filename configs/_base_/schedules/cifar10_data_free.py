@@ -4,9 +4,11 @@
 # paper's lr 0.1, momentum 0.9, wd 5e-4) with a cosine to 0 over the run, the
 # generator's LR annealed the same way. max_iters is the budget knob;
 # tools/benchmark.py --suite cifar10 sets it from its minutes per run.
-# Every forward pass runs under bfloat16 autocast (CPUAutocastOptimWrapper)
-# and every convolution channels-last (ChannelsLastHook): CPU speed settings
-# that every method gets alike.
+# Every forward pass runs under bfloat16 autocast (CPUAutocastOptimWrapper
+# for what an algorithm runs in optim_context, AutocastModulesHook for the
+# generator, which MMRazor's algorithms call outside it) and every
+# convolution channels-last (ChannelsLastHook): CPU speed settings that every
+# method gets alike.
 batch_size = 256
 max_iters = 2000
 
@@ -32,4 +34,5 @@ cpu_hooks = [
     dict(type='RandomStateHook'),
     dict(type='CPUMemoryReuseHook'),
     dict(type='ChannelsLastHook'),
+    dict(type='AutocastModulesHook', modules=['generator']),
 ]

@@ -16,6 +16,11 @@ student_iter = dict(type='int', low=1, high=10, keys=['model.student_iter'])
 cpsc_bn_weight = dict(
     type='float', low=0.1, high=10.0, log=True,
     keys=['model.generator_distiller.distill_losses.loss_bn.loss_weight'])
+# DAFL's one-hot term (MMRazor's DAFL has no student_iter: its train_step
+# makes exactly one student update per generator update).
+dafl_oh_weight = dict(
+    type='float', low=0.005, high=0.5, log=True,
+    keys=['model.generator_distiller.distill_losses.loss_oh.loss_weight'])
 dafl_ie_weight = dict(
     type='float', low=0.5, high=50.0, log=True,
     keys=['model.generator_distiller.distill_losses.loss_ie.loss_weight'])

@@ -1,3 +1,4 @@
+from .autocast_modules_hook import AutocastModulesHook
 from .channels_last_hook import ChannelsLastHook
 from .cpu_memory_reuse_hook import CPUMemoryReuseHook
 from .metric_timeline_hook import MetricTimelineHook
@@ -5,6 +6,6 @@ from .random_state_hook import RandomStateHook
 from .synthetic_grid_hook import SyntheticGridHook
 
 __all__ = [
-    'ChannelsLastHook', 'CPUMemoryReuseHook', 'MetricTimelineHook',
-    'RandomStateHook', 'SyntheticGridHook'
+    'AutocastModulesHook', 'ChannelsLastHook', 'CPUMemoryReuseHook',
+    'MetricTimelineHook', 'RandomStateHook', 'SyntheticGridHook'
 ]

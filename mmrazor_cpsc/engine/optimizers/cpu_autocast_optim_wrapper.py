@@ -17,9 +17,11 @@ class CPUAutocastOptimWrapper(OptimWrapper):
     without a GPU; this is its CPU counterpart. Convolutions and matrix
     products run in bfloat16 on CPUs with native support (AVX512-BF16 /
     AMX), parameters, gradients and optimiser state stay float32, and no
-    loss scaling is needed (bfloat16 has float32's exponent range). Every
-    algorithm that wraps its forward in ``optim_wrapper.optim_context``
-    (mmpretrain classifiers, MMRazor's distillers, CPSC) is covered.
+    loss scaling is needed (bfloat16 has float32's exponent range). What an
+    algorithm runs inside ``optim_wrapper.optim_context`` is covered
+    (mmpretrain classifiers; the teacher and student forwards of CPSC and of
+    MMRazor's distillers); MMRazor's DFKD algorithms call their generator
+    outside it, which :class:`AutocastModulesHook` covers.
     Measured on 2 AMD EPYC cores (AVX512-BF16), one WRN-16-2 training step at
     batch 128: 2.3-2.5x faster than float32.
 
