@@ -159,9 +159,22 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.tuned:
         if not osp.isfile(args.tuned):
             parser.error(f'--tuned {args.tuned}: no such file.')
-        with open(args.tuned) as f:
-            tuned = json.load(f)
-        args.tuned_options = tuned.get('best_options', tuned)
+        try:
+            with open(args.tuned) as f:
+                tuned = json.load(f)
+        except json.JSONDecodeError as err:
+            parser.error(f'--tuned {args.tuned} is not JSON: {err}')
+        if 'best_options' not in tuned or tuned.get('suite') != args.suite:
+            parser.error(f'--tuned {args.tuned} is not a tools/tune.py result '
+                         f"for the {args.suite} suite (its suite: "
+                         f"{tuned.get('suite')}).")
+        args.tuned_options = tuned['best_options']
+        untuned = sorted({method_name(c) for c in args.configs}
+                         - set(args.tuned_options))
+        if untuned and not args.names:
+            parser.error(f'--tuned {args.tuned} has no options for '
+                         f'{", ".join(untuned)}: every method of a comparison '
+                         'is tuned with the same budget, or none is.')
     return args
 
 
@@ -407,27 +420,49 @@ def report_only(out: str) -> None:
 
 
 def train_classifier(out: str, suite: str, role: str) -> str:
-    """The suite's teacher or real-data student, trained into OUT/ROLE
-    (kept: a second benchmark in OUT reuses it); returns its checkpoint."""
+    """The suite's teacher or real-data student, trained into OUT/ROLE;
+    returns its final checkpoint. A finished training is kept (a second
+    benchmark in OUT reuses it); an interrupted one is resumed, never used
+    half-trained (mmengine moves ``last_checkpoint`` after every epoch, so
+    only the ``finished`` marker written here says the run completed)."""
     work_dir = osp.join(out, role)
     pointer = osp.join(work_dir, 'last_checkpoint')
+    finished = osp.join(work_dir, 'finished')
     config = SUITES[suite][role]
-    if not osp.isfile(pointer):
-        subprocess.run([sys.executable, *SUITES[suite]['prepare']], cwd=REPO,
-                       check=True)
-        print(f'benchmark: training the {suite} {role} ({config}) into '
-              f'{work_dir}', flush=True)
-        with open(osp.join(out, f'{role}_train.log'), 'w') as log:
-            subprocess.run([sys.executable, osp.join(REPO, 'tools',
-                                                     'train.py'), config,
-                            '--work-dir', work_dir], cwd=REPO, stdout=log,
-                           stderr=subprocess.STDOUT, check=True)
+    if not osp.isfile(finished):
+        run_step([sys.executable, *SUITES[suite]['prepare']],
+                 f'preparing the {suite} data')
+        resume = osp.isfile(pointer)
+        print(f"benchmark: {'resuming' if resume else 'training'} the "
+              f'{suite} {role} ({config}) in {work_dir}', flush=True)
+        log = osp.join(out, f'{role}_train.log')
+        run_step([sys.executable, osp.join(REPO, 'tools', 'train.py'), config,
+                  '--work-dir', work_dir] + (['--resume'] if resume else []),
+                 f'training the {role}', log)
+        os.makedirs(work_dir, exist_ok=True)
+        with open(finished, 'w') as f:
+            f.write('training finished\n')
     with open(pointer) as f:
         return f.read().strip()
 
 
+def run_step(cmd: List[str], what: str, log: Optional[str] = None) -> None:
+    """Run a tool; on failure stop with what failed and where its output is,
+    not a traceback of this script."""
+    if log is None:
+        result = subprocess.run(cmd, cwd=REPO)
+    else:
+        with open(log, 'a') as out:
+            result = subprocess.run(cmd, cwd=REPO, stdout=out,
+                                    stderr=subprocess.STDOUT)
+    if result.returncode != 0:
+        raise SystemExit(f'benchmark: {what} failed (exit code '
+                         f'{result.returncode})'
+                         + (f'; see {log}' if log else '') + '.')
+
+
 def evaluate_on_test_set(config_path: str, checkpoint: str, work_dir: str,
-              options: Optional[List[str]] = None) -> float:
+                         options: Optional[List[str]] = None) -> float:
     """tools/test.py: top-1 (%) of CHECKPOINT on the config's test set."""
     metrics_path = osp.join(work_dir, 'test_metrics.json')
     cmd = [sys.executable, osp.join(REPO, 'tools', 'test.py'), config_path,
@@ -487,6 +522,11 @@ def time_bare_loop(config_path: str, teacher_ckpt: str, iters: int,
     subprocess.run(cmd, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
     with open(out_json) as f:
         return json.load(f)
+
+
+def uses_cpu_autocast(cfg) -> bool:
+    return any(isinstance(w, dict) and w.get('type') == 'CPUAutocastOptimWrapper'
+               for w in cfg.optim_wrapper.values())
 
 
 def method_options(args, name: str) -> Dict:
@@ -554,7 +594,6 @@ def main(argv=None) -> None:
     if len(set(names)) != len(names):
         raise SystemExit(f'benchmark: method names collide ({names}); pass '
                          '--names.')
-    reference = references(out, args.suite, teacher_ckpt, args.cfg_options)
     machine_text = machine()
     settings = _settings(args, names, teacher_ckpt)
     info_path = osp.join(out, 'benchmark.json')
@@ -588,6 +627,7 @@ def main(argv=None) -> None:
             iters = {name: args.iters for name in names}
             budget = f'{args.iters} iterations'
         budget += f', batch {args.batch_size}'
+    reference = references(out, args.suite, teacher_ckpt, args.cfg_options)
     with open(info_path, 'w') as f:
         json.dump(dict(command=command, budget=budget, iters=iters,
                        settings=settings, machine=machine_text), f, indent=1)
@@ -616,8 +656,11 @@ def main(argv=None) -> None:
                                    teacher_ckpt,
                                    iters[name], args.batch_size,
                                    args.val_points, seed, work_dir)
+        # The bare loop models float32 CPSC only: a bf16 config would be timed
+        # against different arithmetic.
         is_reference = (args.bare_iters > 0
                         and cfg.model.get('type') == CPSC_TYPE
+                        and not uses_cpu_autocast(cfg)
                         and (not pairs or pairs[0]['method'] == name))
         if is_reference:
             print(f'benchmark: timing the bare PyTorch loop of {name} before '

@@ -60,8 +60,14 @@ def batch_files() -> List[str]:
 
 
 def _load_pickle(path: str) -> dict:
-    with open(path, 'rb') as f:
-        return pickle.load(f, encoding='latin1')
+    """The pickled dict in PATH; an empty dict when it is not one (a
+    truncated or foreign file), which the checks then report."""
+    try:
+        with open(path, 'rb') as f:
+            data = pickle.load(f, encoding='latin1')
+    except Exception:  # any unreadable file is simply "not a CIFAR batch"
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def problems(root: str, expected: Optional[Dict[str, int]] = None) -> List[str]:
@@ -96,18 +102,19 @@ def problems(root: str, expected: Optional[Dict[str, int]] = None) -> List[str]:
     for split, split_labels in labels.items():
         if not split_labels:
             continue
-        counts = np.bincount(split_labels, minlength=len(CLASSES))
-        if len(counts) != len(CLASSES) or min(split_labels) < 0:
+        if min(split_labels) < 0 or max(split_labels) >= len(CLASSES):
             found.append(f'{split} labels outside 0..{len(CLASSES) - 1}')
-        elif counts.sum() != expected[split] or len(set(counts)) != 1:
+            continue
+        counts = np.bincount(split_labels, minlength=len(CLASSES))
+        if counts.sum() != expected[split] or len(set(counts)) != 1:
             found.append(f'{split} holds {counts.sum()} images, per class '
                          f'{counts.tolist()}; expected {expected[split]} '
                          'split equally over the classes')
     return found
 
 
-def _source_images(source: str) -> Iterator[Tuple[str, str, bytes]]:
-    """(split, class name, encoded image) for every image of the source."""
+def _source_images(source: str) -> Iterator[Tuple[str, str, str, bytes]]:
+    """(split, class name, file name, encoded image) for every image."""
     if osp.isdir(source):
         for split in ('train', 'test'):
             for cls in CLASSES:
@@ -116,15 +123,22 @@ def _source_images(source: str) -> Iterator[Tuple[str, str, bytes]]:
                     continue
                 for name in sorted(os.listdir(folder)):
                     if name.lower().endswith(IMAGE_SUFFIXES):
-                        with open(osp.join(folder, name), 'rb') as f:
-                            yield split, cls, f.read()
+                        path = osp.join(folder, name)
+                        with open(path, 'rb') as f:
+                            yield split, cls, path, f.read()
         return
-    with tarfile.open(source) as tar:
+    try:
+        tar = tarfile.open(source)
+    except tarfile.TarError as err:
+        raise LayoutError(f'{source} is neither a folder nor a readable '
+                          f'.tar / .tar.gz archive ({err}).') from None
+    with tar:
         for member in tar:
             parts = member.name.strip('./').split('/')
             if (member.isfile() and len(parts) >= 3
                     and parts[-1].lower().endswith(IMAGE_SUFFIXES)):
-                yield parts[-3], parts[-2], tar.extractfile(member).read()
+                yield (parts[-3], parts[-2], member.name,
+                       tar.extractfile(member).read())
 
 
 def read_source(source: str) -> Dict[str, Tuple[np.ndarray, np.ndarray]]:
@@ -133,11 +147,15 @@ def read_source(source: str) -> Dict[str, Tuple[np.ndarray, np.ndarray]]:
     images = {'train': [], 'test': []}
     labels = {'train': [], 'test': []}
     unknown = set()
-    for split, cls, encoded in _source_images(source):
+    for split, cls, name, encoded in _source_images(source):
         if split not in images or cls not in CLASSES:
             unknown.add(f'{split}/{cls}')
             continue
-        img = Image.open(io.BytesIO(encoded)).convert('RGB')
+        try:
+            img = Image.open(io.BytesIO(encoded)).convert('RGB')
+        except OSError as err:  # PIL.UnidentifiedImageError is an OSError
+            raise LayoutError(f'{source}: {name} is not a readable image '
+                              f'({err}).') from None
         if img.size != (32, 32):
             raise LayoutError(f'{source}: an image in {split}/{cls} is '
                               f'{img.size[0]}x{img.size[1]}, not 32x32.')

@@ -8,6 +8,8 @@
 SPACES (a config file) names the suite and, per method, its config and its
 own key knobs. Each method gets ``--trials`` trial configurations: trial 0 is
 the config as shipped, the others are drawn by Optuna's TPE sampler (seeded).
+With fewer than ten trials TPE samples at random (its start-up phase), so
+a short tuning is a seeded random search around the shipped config.
 A trial is timed for ``--calibration-iters`` iterations, given as many
 iterations as fit in ``--minutes`` (so its schedules complete), trained
 through ``tools/train.py`` with seed 0 and scored by its last validation
@@ -79,9 +81,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def load_spaces(path: str, only: Optional[List[str]] = None) -> Dict:
+def load_spaces(path: str, only: Optional[List[str]] = None,
+                options: Optional[Dict] = None) -> Dict:
     """The search-space config, checked: every knob well-formed, every key
-    present in its method's config, the shipped value inside the range."""
+    present in its method's config, the shipped value inside the range, and
+    a validation set that is not the test set (with ``options`` applied)."""
     from mmengine.config import Config
     spaces = Config.fromfile(path).to_dict()
     methods = spaces.get('methods')
@@ -95,6 +99,14 @@ def load_spaces(path: str, only: Optional[List[str]] = None) -> Dict:
               if not only or name in only}
     for name, spec in chosen.items():
         cfg = Config.fromfile(_abs(spec['config']))
+        cfg.merge_from_dict(dict(options or {}))
+        if cfg.val_dataloader.dataset == cfg.test_dataloader.dataset:
+            raise SystemExit(
+                f"tune: {name}'s config {spec['config']} validates on its test "
+                'set; trials would be chosen on the reported images. Point '
+                'val_dataloader at held-out training images (e.g. '
+                "--cfg-options val_dataloader.dataset.type=... with "
+                "mmpretrain.HeldOutSplit, part='held_out').")
         spec['defaults'] = {}
         for knob, dist in spec['space'].items():
             where = f'{path}: {name}.{knob}'
@@ -181,15 +193,29 @@ def tune_method(args, name: str, spec: Dict, teacher_ckpt: str,
                          '`make venv`, which installs requirements/tests.txt)'
                          ) from None
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = optuna.create_study(
-        study_name=name, direction='maximize',
-        storage=f"sqlite:///{osp.join(out, 'optuna.db')}",
-        load_if_exists=True,
-        sampler=optuna.samplers.TPESampler(seed=args.seed))
-    finished = [t for t in study.trials
-                if t.state == optuna.trial.TrialState.COMPLETE]
-    if not study.trials:
-        study.enqueue_trial(spec['defaults'])  # trial 0: as shipped
+    storage = f"sqlite:///{osp.join(out, 'optuna.db')}"
+    study = optuna.create_study(study_name=name, direction='maximize',
+                                storage=storage, load_if_exists=True)
+    budget = dict(minutes=args.minutes, seed=args.seed,
+                  batch_size=args.batch_size,
+                  cfg_options=dict(args.cfg_options))
+    if study.user_attrs.get('budget', budget) != budget:
+        raise SystemExit(
+            f"tune: {name}'s trials in {out} ran with another budget "
+            f"({study.user_attrs['budget']}); use the same --minutes, --seed, "
+            '--batch-size and --cfg-options, or a new --out.')
+    study.set_user_attr('budget', budget)
+    done = optuna.trial.TrialState.COMPLETE
+    for trial in study.trials:  # interrupted: never scored, never reused
+        if trial.state == optuna.trial.TrialState.RUNNING:
+            study.tell(trial.number, state=optuna.trial.TrialState.FAIL)
+    finished = [t for t in study.trials if t.state == done]
+    # A restarted sampler with the first seed would redraw the same values:
+    # seed it with how far the study got.
+    study.sampler = optuna.samplers.TPESampler(
+        seed=args.seed + len(study.trials))
+    if not any(t.params == spec['defaults'] for t in finished):
+        study.enqueue_trial(spec['defaults'])  # as shipped, first
     for _ in range(args.trials - len(finished)):
         trial = study.ask()
         values = sample(trial, spec['space'])
@@ -248,10 +274,13 @@ def main(argv=None) -> None:
     os.makedirs(out, exist_ok=True)
     json_path = osp.join(out, 'tuning.json')
     if args.report_only:
+        if not osp.isfile(json_path):
+            raise SystemExit(f'tune: no tuning.json in {out}; nothing to '
+                             'report (run the tuning first).')
         with open(json_path) as f:
             write_markdown(osp.join(out, 'tuning.md'), json.load(f))
         return
-    spaces = load_spaces(args.spaces, args.methods)
+    spaces = load_spaces(args.spaces, args.methods, args.cfg_options)
     command = 'python tools/tune.py ' + ' '.join(
         shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
     teacher_ckpt = osp.abspath(args.teacher_ckpt or train_classifier(

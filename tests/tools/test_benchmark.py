@@ -149,10 +149,10 @@ def test_iters_and_minutes_are_exclusive(capsys, tmp_path):
 
 def test_cifar10_suite_and_tuned_options(tmp_path):
     tuned = tmp_path / 'tuning.json'
-    tuned.write_text(json.dumps(dict(best_options=dict(
-        DFAD={'model.student_iter': 3},
-        CPSC={'model.student_steps': 2,
-              'optim_wrapper.architecture.optimizer.lr': 0.05}))))
+    best = dict(DFAD={'model.student_iter': 3}, DAFL={}, ZSKT={},
+                CPSC={'model.student_steps': 2,
+                      'optim_wrapper.architecture.optimizer.lr': 0.05})
+    tuned.write_text(json.dumps(dict(suite='cifar10', best_options=best)))
     args = benchmark.parse_args([
         '--suite', 'cifar10', '--iters', '4', '--out', os.fspath(tmp_path),
         '--tuned', os.fspath(tuned), '--cfg-options',
@@ -173,3 +173,19 @@ def test_cifar10_suite_and_tuned_options(tmp_path):
     assert cfg.optim_wrapper.architecture.optimizer.lr == 0.07
     assert cfg.train_cfg.val_interval == 2
     assert not any(h['type'] == 'SyntheticGridHook' for h in cfg.custom_hooks)
+
+
+@pytest.mark.parametrize('content, message', [
+    (dict(suite='mnist', best_options={}), 'for the cifar10 suite'),
+    (dict(suite='cifar10', best_options=dict(CPSC={})),
+     'no options for DAFL, DFAD, ZSKT'),
+])
+def test_tuned_file_of_another_suite_or_partial_is_refused(
+        content, message, tmp_path, capsys):
+    tuned = tmp_path / 'tuning.json'
+    tuned.write_text(json.dumps(content))
+    with pytest.raises(SystemExit):
+        benchmark.parse_args(['--suite', 'cifar10', '--iters', '4', '--out',
+                              os.fspath(tmp_path), '--tuned',
+                              os.fspath(tuned)])
+    assert message in capsys.readouterr().err

@@ -108,3 +108,31 @@ def test_unbalanced_classes_refused(tmp_path):
 def test_local_cifar10_names_the_tool_when_missing(tmp_path):
     with pytest.raises(FileNotFoundError, match='prepare_cifar10.py'):
         LocalCIFAR10(data_root=os.fspath(tmp_path), split='test')
+
+
+def test_corrupt_inputs_are_named_not_traced(tmp_path):
+    not_a_tar = tmp_path / 'cifar.tar.gz'
+    not_a_tar.write_bytes(b'not an archive')
+    code, out = run_tool('--source', os.fspath(not_a_tar), '--root',
+                         os.fspath(tmp_path / 'a'))
+    assert code == 1 and 'readable .tar' in out and 'Traceback' not in out
+    images = tmp_path / 'images'
+    write_cifar_like_folder(os.fspath(images))
+    (images / 'train' / 'cat' / '0001.png').write_bytes(b'garbage')
+    code, out = run_tool('--source', os.fspath(images), '--root',
+                         os.fspath(tmp_path / 'b'), '--allow-any-size')
+    assert code == 1 and '0001.png is not a readable image' in out
+    assert 'Traceback' not in out
+
+
+def test_a_damaged_output_is_rebuilt(archive, tmp_path):
+    path, _ = archive
+    root = tmp_path / 'cifar10'
+    assert run_tool('--source', path, '--root', os.fspath(root),
+                    '--allow-any-size')[0] == 0
+    (root / 'cifar-10-batches-py' / 'data_batch_3').write_bytes(b'trunc')
+    code, out = run_tool('--source', path, '--root', os.fspath(root),
+                         '--allow-any-size')
+    assert code == 0 and 'ready in' in out
+    assert len(LocalCIFAR10(data_root=os.fspath(root), split='train',
+                            pipeline=[])) == 60

@@ -78,8 +78,14 @@ def test_two_trials_then_resume_adds_only_the_missing_one(
     assert 'DFAD trial 0' not in result.stdout
     assert 'DFAD trial 2' in result.stdout
     tuning = json.loads((out / 'tuning.json').read_text())
-    assert [t['number'] for t in tuning['methods']['DFAD']['trials']] == [
-        0, 1, 2]
+    trials = tuning['methods']['DFAD']['trials']
+    assert [t['number'] for t in trials] == [0, 1, 2]
+    # The restarted sampler draws new values, not trial 1's again.
+    assert trials[2]['values'] != trials[1]['values']
+    # Another budget in the same study is refused, not mixed in.
+    result = run('--trials', '3', '--minutes', '0.02')
+    assert result.returncode != 0
+    assert 'another budget' in result.stdout + result.stderr
 
 
 def test_space_errors_are_named(tmp_path):
@@ -101,10 +107,24 @@ def test_space_errors_are_named(tmp_path):
         tune.load_spaces(SPACES, ['NOPE'])
 
 
+def test_tuning_on_the_test_set_is_refused():
+    with pytest.raises(SystemExit, match='validates on its test set'):
+        tune.load_spaces(osp.join(REPO, 'configs', 'tuning',
+                                  'mnist_search_spaces.py'))
+
+
 @pytest.mark.parametrize('suite', ['cifar10', 'mnist'])
 def test_shipped_spaces_are_valid(suite):
+    # MNIST's configs validate on the test set: tuning them needs a held-out
+    # validation set first.
+    held_out = {} if suite == 'cifar10' else {
+        'val_dataloader.dataset': dict(
+            _delete_=True, type='mmpretrain.HeldOutSplit', part='held_out',
+            dataset=dict(type='mmpretrain.MNIST', data_root='data/mnist',
+                         test_mode=False))}
     spaces = tune.load_spaces(osp.join(
-        REPO, 'configs', 'tuning', f'{suite}_search_spaces.py'))
+        REPO, 'configs', 'tuning', f'{suite}_search_spaces.py'),
+        options=held_out)
     assert spaces['suite'] == suite
     assert sorted(spaces['methods']) == ['CPSC', 'DAFL', 'DFAD', 'ZSKT']
     # Every method is tuned over its learning rates and updates per step.
