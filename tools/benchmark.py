@@ -4,7 +4,7 @@
     python tools/benchmark.py --iters 600 --seeds 3 --out work_dirs/bench \
         --teacher-ckpt work_dirs/demo/teacher/epoch_4.pth
     python tools/benchmark.py --suite cifar10 --minutes 30 --seeds 2 \
-        --out work_dirs/bench_cifar10 --tuned docs/results/cifar10_tuning.json
+        --out work_dirs/bench_cifar10 --tuned work_dirs/tune_cifar10/tuning.json
     python tools/benchmark.py --report-only --out work_dirs/bench
 
 Every method of the suite (CPSC and MMRazor's DAFL, DFAD and ZSKT; ``mnist``:
@@ -525,7 +525,8 @@ def time_bare_loop(config_path: str, teacher_ckpt: str, iters: int,
 
 
 def uses_cpu_autocast(cfg) -> bool:
-    return any(isinstance(w, dict) and w.get('type') == 'CPUAutocastOptimWrapper'
+    return any(isinstance(w, dict)
+               and w.get('type') == 'CPUAutocastOptimWrapper'
                for w in cfg.optim_wrapper.values())
 
 

@@ -4,7 +4,10 @@
 # trial 0 is always the config as shipped (the method's published settings),
 # the rest are drawn by Optuna's TPE sampler. Ranges contain the shipped value.
 #   python tools/tune.py configs/tuning/cifar10_search_spaces.py \
-#       --trials 4 --minutes 1.5 --out work_dirs/tune_cifar10
+#       --trials 4 --minutes 10 --out work_dirs/tune_cifar10 \
+#       --teacher-ckpt work_dirs/wrn16_2_cifar10/epoch_30.pth
+# The budget must let students leave chance: at 1.5 minutes per trial every
+# CPSC trial scored 10-14 % (configs/cpsc/README.md, CIFAR-10 on 2 CPU cores).
 _base_ = ['./_base_/data_free_knobs.py']
 suite = 'cifar10'
 # ZSKT's attention-transfer weight, one value for the three WRN groups.

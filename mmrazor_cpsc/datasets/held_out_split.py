@@ -1,4 +1,4 @@
-"""A class-balanced, seeded split of a labelled dataset into two disjoint parts."""
+"""A class-balanced, seeded split of a labelled dataset into two parts."""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Union

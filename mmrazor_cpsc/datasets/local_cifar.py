@@ -1,4 +1,4 @@
-"""CIFAR-10 from a local ``cifar-10-batches-py`` folder, official or re-encoded."""
+"""CIFAR-10 from a local ``cifar-10-batches-py`` folder, original or copy."""
 from __future__ import annotations
 
 from mmpretrain.datasets import CIFAR10
@@ -10,7 +10,8 @@ class LocalCIFAR10(CIFAR10):
     """mmpretrain's ``CIFAR10`` that accepts any faithful copy of the files.
 
     It reads exactly the layout of the official python download
-    (``data_root/cifar-10-batches-py/{data_batch_1..5,test_batch,batches.meta}``)
+    (``data_root/cifar-10-batches-py/``: ``data_batch_1..5``, ``test_batch``,
+    ``batches.meta``)
     with mmpretrain's own code; only the md5 comparison against the official
     archive is left out, because a copy rebuilt from image files (the offline
     JPEG copy prepared by ``tools/prepare_cifar10.py``) decodes to slightly
