@@ -59,7 +59,7 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # What each suite runs: its method configs, the teacher config trained when no
@@ -535,22 +535,31 @@ def method_options(args, name: str) -> Dict:
     return {**args.tuned_options.get(name, {}), **dict(args.cfg_options)}
 
 
+def iterations_in(minutes: float, label: str, config: str, options: Dict,
+                  teacher_ckpt: str, calibration_iters: int, batch_size: int,
+                  seed: int, work_dir: str) -> Tuple[int, float]:
+    """(iterations that fit in MINUTES, median s/iter) from a short timed
+    run of CONFIG with OPTIONS through tools/train.py."""
+    _, path = prepare_config(config, options, teacher_ckpt, calibration_iters,
+                             batch_size, 1, seed, work_dir)
+    timeline = run_training(label, path, work_dir)
+    # The first iterations warm up allocators and caches.
+    steady = timeline['iter_times_s'][2:] or timeline['iter_times_s']
+    s_per_iter = statistics.median(steady)
+    return max(1, int(minutes * 60 / s_per_iter)), s_per_iter
+
+
 def calibrate(args, names: List[str], teacher_ckpt: str,
               out: str) -> Dict[str, int]:
     """Iterations per method that fit in ``args.minutes`` on this machine."""
     iters = {}
     for name, config in zip(names, args.configs):
-        work_dir = osp.join(out, 'calibration', name)
-        _, path = prepare_config(config, method_options(args, name),
-                                 teacher_ckpt, args.calibration_iters, args.batch_size, 1, 0,
-                                 work_dir)
         print(f'benchmark: timing {name} ({args.calibration_iters} '
               'iterations)', flush=True)
-        timeline = run_training(f'{name} calibration', path, work_dir)
-        # The first iterations warm up allocators and caches.
-        steady = timeline['iter_times_s'][2:] or timeline['iter_times_s']
-        s_per_iter = statistics.median(steady)
-        iters[name] = max(1, int(args.minutes * 60 / s_per_iter))
+        iters[name], s_per_iter = iterations_in(
+            args.minutes, f'{name} calibration', config,
+            method_options(args, name), teacher_ckpt, args.calibration_iters,
+            args.batch_size, 0, osp.join(out, 'calibration', name))
         print(f'benchmark: {name}: {s_per_iter:.3f} s/iter -> {iters[name]} '
               f'iterations in {args.minutes:g} min', flush=True)
     return iters

@@ -30,13 +30,12 @@ import json
 import os
 import os.path as osp
 import shlex
-import statistics
 import sys
 from typing import Any, Dict, List, Optional
 
 # tools/ is on sys.path when this file runs as a script.
-from benchmark import (METRIC, _abs, prepare_config, run_training,
-                       train_classifier)
+from benchmark import (METRIC, _abs, iterations_in, prepare_config,
+                       run_training, train_classifier)
 
 KNOB_TYPES = ('float', 'int')
 
@@ -164,14 +163,10 @@ def run_trial(args, name: str, spec: Dict, number: int, values: Dict,
     """Calibrate, train and validate one trial configuration."""
     options = {**to_options(spec['space'], values), **dict(args.cfg_options)}
     trial_dir = osp.join(out, 'trials', name, f'trial{number}')
-    _, path = prepare_config(spec['config'], options, teacher_ckpt,
-                             args.calibration_iters, args.batch_size, 1,
-                             args.seed, osp.join(trial_dir, 'calibration'))
-    timeline = run_training(f'{name} trial {number} calibration', path,
-                            osp.join(trial_dir, 'calibration'))
-    steady = timeline['iter_times_s'][2:] or timeline['iter_times_s']
-    s_per_iter = statistics.median(steady)
-    iters = max(1, int(args.minutes * 60 / s_per_iter))
+    iters, s_per_iter = iterations_in(
+        args.minutes, f'{name} trial {number} calibration', spec['config'],
+        options, teacher_ckpt, args.calibration_iters, args.batch_size,
+        args.seed, osp.join(trial_dir, 'calibration'))
     _, path = prepare_config(spec['config'], options, teacher_ckpt, iters,
                              args.batch_size, 1, args.seed, trial_dir)
     timeline = run_training(f'{name} trial {number}', path, trial_dir)
