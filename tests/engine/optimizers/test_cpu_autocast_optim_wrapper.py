@@ -3,7 +3,7 @@ built from a config dict in any scope."""
 import pytest
 import torch
 from mmengine.optim import build_optim_wrapper
-from mmengine.registry import init_default_scope
+from mmengine.registry import DefaultScope
 
 from mmrazor_cpsc.engine import CPUAutocastOptimWrapper
 
@@ -12,13 +12,15 @@ from mmrazor_cpsc.engine import CPUAutocastOptimWrapper
 @pytest.mark.parametrize('enabled, dtype', [(True, torch.bfloat16),
                                             (False, torch.float32)])
 def test_forward_in_bf16_update_in_fp32(scope, enabled, dtype):
-    init_default_scope(scope)
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.Flatten(),
                                 torch.nn.Linear(4 * 6 * 6, 2))
-    wrapper = build_optim_wrapper(model, dict(
-        type='CPUAutocastOptimWrapper', enabled=enabled,
-        optimizer=dict(type='SGD', lr=0.1)))
+    # Built as a config in that scope would build it (the scope is restored
+    # afterwards: other tests rely on the default one).
+    with DefaultScope.overwrite_default_scope(scope):
+        wrapper = build_optim_wrapper(model, dict(
+            type='CPUAutocastOptimWrapper', enabled=enabled,
+            optimizer=dict(type='SGD', lr=0.1)))
     assert isinstance(wrapper, CPUAutocastOptimWrapper)
     before = [p.detach().clone() for p in model.parameters()]
     with wrapper.optim_context(model):
