@@ -27,6 +27,7 @@ from mmengine.runner import Runner
 from mmrazor.utils import register_all_modules
 from torch.ao.quantization import disable_fake_quant, disable_observer
 
+from mmrazor_cpsc.compat import exit_distributed_cleanly
 from mmrazor_cpsc.utils.cli import load_config, parse_with_launch_args
 
 
@@ -88,4 +89,5 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    with exit_distributed_cleanly():
+        main()

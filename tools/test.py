@@ -12,6 +12,7 @@ from mmengine.dist import is_main_process
 from mmengine.runner import Runner
 from mmrazor.utils import register_all_modules
 
+from mmrazor_cpsc.compat import exit_distributed_cleanly
 from mmrazor_cpsc.utils.cli import load_config, parse_with_launch_args
 
 
@@ -43,4 +44,5 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    with exit_distributed_cleanly():
+        main()

@@ -9,6 +9,7 @@ import mmrazor_cpsc  # noqa: F401  (compatibility fixes before mmrazor.models)
 from mmengine.runner import Runner
 from mmrazor.utils import register_all_modules
 
+from mmrazor_cpsc.compat import exit_distributed_cleanly
 from mmrazor_cpsc.utils.cli import (check_load_from, enable_amp,
                                     find_resumable_checkpoint, load_config,
                                     parse_with_launch_args, resolve_resume)
@@ -48,4 +49,5 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    with exit_distributed_cleanly():
+        main()

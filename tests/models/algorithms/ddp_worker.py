@@ -49,4 +49,6 @@ def main(config, mnist_root, work_dir, out_prefix):
 
 
 if __name__ == '__main__':
-    main(*sys.argv[1:])
+    from mmrazor_cpsc.compat import exit_distributed_cleanly
+    with exit_distributed_cleanly():
+        main(*sys.argv[1:])

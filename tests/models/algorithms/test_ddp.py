@@ -58,8 +58,9 @@ def test_dist_train_script_runs_the_config_unchanged(tmp_path,
     _torch.save(PRETRAIN_MODELS.build(
         Config.fromfile(TEACHER_CONFIG).model).state_dict(), teacher_ckpt)
     work_dir = os.fspath(tmp_path / 'work')
+    # PYTHONFAULTHANDLER: a rank that aborts shows where it was.
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHON=sys.executable,
-               PORT='29544')
+               PYTHONFAULTHANDLER='1', PORT='29544')
     result = subprocess.run(
         ['bash', 'tools/dist_train.sh', MNIST_CONFIG, '2', '--work-dir',
          work_dir, '--cfg-options', f'model.teacher_ckpt={teacher_ckpt}',
@@ -68,7 +69,8 @@ def test_dist_train_script_runs_the_config_unchanged(tmp_path,
          'train_dataloader.batch_size=16', 'model.student_steps=1',
          'default_hooks.checkpoint.interval=2'],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-4000:]
+    assert result.returncode == 0, (result.stdout[-3000:] +
+                                    result.stderr[-12000:])
     assert 'using the gloo backend instead of nccl' in result.stdout
     assert sorted(f for f in os.listdir(work_dir)
                   if f.endswith('.pth') and f.startswith('iter_')) == [
