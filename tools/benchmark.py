@@ -201,8 +201,6 @@ def prepare_config(config: str, options: Dict, teacher_ckpt: str, iters: int,
     cfg.train_cfg.max_iters = iters
     cfg.train_cfg.val_interval = max(1, iters // val_points)
     cfg.train_dataloader.batch_size = batch_size
-    if 'length' in cfg.train_dataloader.dataset:
-        cfg.train_dataloader.dataset.length = batch_size * iters
     cfg.randomness = dict(seed=seed, diff_rank_seed=True)
     cfg.work_dir = work_dir
     # One checkpoint at the end; best and curve come from the timeline.

@@ -21,5 +21,5 @@ model = dict(
 # Children set train_dataloader.batch_size (upstream's per-GPU batch).
 train_dataloader = dict(
     num_workers=0,
-    dataset=dict(type='DataFreeDataset', num_classes=10, length=10**8),
+    dataset=dict(type='DataFreeDataset', num_classes=10),
     sampler=dict(type='InfiniteSampler', shuffle=False))

@@ -58,7 +58,6 @@ model = dict(
 optim_wrapper = dict(generator=dict(optimizer=dict(lr=1e-2)))
 max_iters = 1500
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
-train_dataloader = dict(dataset=dict(length=256 * max_iters))
 default_hooks = dict(checkpoint=dict(interval=max_iters))
 custom_hooks = [
     dict(type='RandomStateHook'),

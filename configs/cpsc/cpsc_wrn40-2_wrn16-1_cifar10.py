@@ -86,8 +86,7 @@ param_scheduler = dict(
 train_dataloader = dict(
     batch_size=batch_size,
     num_workers=0,
-    dataset=dict(type='DataFreeDataset', num_classes=num_classes,
-                 length=batch_size * max_iters),
+    dataset=dict(type='DataFreeDataset', num_classes=num_classes),
     sampler=dict(type='InfiniteSampler', shuffle=False))
 # Validate (and checkpoint, runtime default) every 10 epochs.
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,

@@ -23,8 +23,7 @@ generator_cosine = [
 train_dataloader = dict(
     batch_size=batch_size,
     num_workers=0,
-    dataset=dict(type='DataFreeDataset', num_classes=10,
-                 length=batch_size * max_iters),
+    dataset=dict(type='DataFreeDataset', num_classes=10),
     sampler=dict(type='InfiniteSampler', shuffle=False))
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters,
                  val_interval=400)

@@ -25,9 +25,19 @@ class PseudoSupervisedContrastLoss(nn.Module):
     Every anchor has at least one positive (its other view), so a class that
     appears once in the batch is still well defined.
 
+    ``positives='instance'`` (not the paper's; off by default) keeps only the
+    anchor's other view as its positive, ``P(i) = {i's other view}``, and
+    every other sample, same class or not, as a negative: instance
+    discrimination across the two views, as in CMI (Fang et al. 2021). The
+    class-level form pulls all samples of a class together in the teacher's
+    feature space, which lets a conditional generator collapse each class to
+    one image; the instance form pushes same-class samples apart instead.
+
     Args:
         temperature (float): tau > 0. Defaults to 0.07.
         loss_weight (float): multiplier. Defaults to 1.0.
+        positives (str): 'class' (the paper's SupCon with pseudo labels) or
+            'instance' (each sample's other view only). Defaults to 'class'.
 
     Inputs:
         student_feats: (N, D) or (N, C, H, W) (global-pooled), or a tuple whose
@@ -40,14 +50,20 @@ class PseudoSupervisedContrastLoss(nn.Module):
         Tensor: scalar loss.
     """
 
-    def __init__(self, temperature: float = 0.07,
-                 loss_weight: float = 1.0) -> None:
+    POSITIVES = ('class', 'instance')
+
+    def __init__(self, temperature: float = 0.07, loss_weight: float = 1.0,
+                 positives: str = 'class') -> None:
         super().__init__()
         if temperature <= 0:
             raise ValueError('PseudoSupervisedContrastLoss: temperature must '
                              f'be > 0, got {temperature}.')
+        if positives not in self.POSITIVES:
+            raise ValueError('PseudoSupervisedContrastLoss: positives must be '
+                             f'one of {self.POSITIVES}, got {positives!r}.')
         self.temperature = temperature
         self.loss_weight = loss_weight
+        self.positives = positives
 
     def forward(self, student_feats, teacher_feats,
                 labels: LabelsLike) -> torch.Tensor:
@@ -66,6 +82,9 @@ class PseudoSupervisedContrastLoss(nn.Module):
             raise ValueError(f'PseudoSupervisedContrastLoss: {y.numel()} '
                              f'labels for {f_s.shape[0]} features.')
         views = F.normalize(torch.cat([f_s, f_t]), dim=1)
+        if self.positives == 'instance':
+            # A label per sample: only the two views of one sample match.
+            y = torch.arange(f_s.shape[0], device=f_s.device)
         y = torch.cat([y, y])
         n = views.shape[0]
         # Similarities in float32 even under bf16 autocast: scaled by

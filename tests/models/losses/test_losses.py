@@ -63,6 +63,35 @@ class TestPseudoSupervisedContrast:
         with pytest.raises(ValueError, match='temperature'):
             self.loss(temperature=0)
 
+    def test_instance_positives_ignore_the_class(self):
+        # One class, but 'instance' keeps only the other view as positive:
+        # the value of the two-class case above, not the one-class one.
+        f = torch.eye(2)
+        value = self.loss(temperature=1.0, positives='instance')(
+            f, f.clone(), torch.tensor([0, 0]))
+        assert value.item() == pytest.approx(math.log(2 + E) - 1, rel=1e-5)
+
+    def test_instance_positives_push_same_class_samples_apart(self):
+        # Two same-class samples close together: the class form pulls them
+        # closer (gradient step shrinks their distance), the instance form
+        # pushes them apart.
+        base = torch.tensor([[1.0, 0.1], [1.0, -0.1]])
+        labels = torch.tensor([0, 0])
+        moved = {}
+        for positives in ('class', 'instance'):
+            f_t = base.clone().requires_grad_(True)
+            self.loss(temperature=0.1, positives=positives)(
+                base.clone(), f_t, labels).backward()
+            stepped = torch.nn.functional.normalize(f_t - 0.01 * f_t.grad)
+            moved[positives] = (stepped[0] - stepped[1]).norm().item()
+        start = (torch.nn.functional.normalize(base)[0] -
+                 torch.nn.functional.normalize(base)[1]).norm().item()
+        assert moved['class'] < start < moved['instance']
+
+    def test_bad_positives_lists_choices(self):
+        with pytest.raises(ValueError, match="'class', 'instance'"):
+            self.loss(positives='sample')
+
 
 class TestLogitDistance:
     s = torch.tensor([[1.0, 2.0]])
@@ -120,6 +149,36 @@ class TestConditionalCrossEntropy:
         samples = [DataSample().set_gt_label(1)]
         value = loss(torch.tensor([[0.0, 0.0]]), samples)
         assert value.item() == pytest.approx(math.log(2), rel=1e-5)
+
+    @pytest.mark.parametrize('confirmation', ['teacher_prob',
+                                              'teacher_argmax'])
+    def test_teacher_confirmation_weights_each_sample(self, confirmation):
+        # Sample 0: teacher says y (p = 0.88); sample 1: teacher says not y
+        # (p = 0.12). Student logits equal: per-sample CE = log 2 each.
+        student = torch.zeros(2, 2, requires_grad=True)
+        teacher = torch.tensor([[2.0, 0.0], [2.0, 0.0]], requires_grad=True)
+        labels = torch.tensor([0, 1])
+        loss = build(dict(type='ConditionalCrossEntropyLoss',
+                          confirmation=confirmation))
+        value = loss(student, labels, teacher_logits=teacher)
+        p_y = torch.tensor([2.0, 0.0]).softmax(0)
+        weights = ([p_y[0].item(), p_y[1].item()]
+                   if confirmation == 'teacher_prob' else [1.0, 0.0])
+        assert value.item() == pytest.approx(
+            math.log(2) * sum(weights) / 2, rel=1e-5)
+        value.backward()
+        assert teacher.grad is None
+        # The contradicted sample pulls less (argmax: not at all).
+        assert student.grad[1].abs().sum() < student.grad[0].abs().sum()
+
+    def test_confirmation_without_teacher_logits_names_the_mapping(self):
+        loss = build(dict(type='ConditionalCrossEntropyLoss',
+                          confirmation='teacher_prob'))
+        with pytest.raises(ValueError, match='teacher_logits=dict'):
+            loss(torch.zeros(2, 2), torch.tensor([0, 1]))
+        with pytest.raises(ValueError, match="'none', 'teacher_prob'"):
+            build(dict(type='ConditionalCrossEntropyLoss',
+                       confirmation='student'))
 
 
 class TestBNStatistics:
