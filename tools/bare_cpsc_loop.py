@@ -64,6 +64,7 @@ class BareCPSC:
         self.latent_dim = self.generator.latent_dim
 
         g_losses, s_losses = gen_d.distill_losses, model.distiller.distill_losses
+        _refuse_what_is_not_modelled(model, g_losses, s_losses)
         self.w_adv_kl = g_losses.loss_adv_kl.loss_weight
         self.w_adv_ikd = g_losses.loss_adv_ikd.loss_weight
         self.w_bn = g_losses.loss_bn.loss_weight
@@ -74,11 +75,6 @@ class BareCPSC:
         self.w_kl = s_losses.loss_kl.loss_weight
         self.w_ikd = s_losses.loss_ikd.loss_weight
         self.w_stu_ce = s_losses.loss_ce.loss_weight
-        for name, loss in (('loss_adv_ikd', g_losses.loss_adv_ikd),
-                           ('loss_ikd', s_losses.loss_ikd)):
-            if loss.get('mode', 'log_mse') != 'log_mse':
-                raise ValueError(f'bare_cpsc_loop: {name} must use '
-                                 "mode='log_mse' (the only form written here).")
 
         optim = cfg.optim_wrapper
         self.opt_student = _optimizer(self.student.parameters(),
@@ -176,6 +172,68 @@ class BareCPSC:
         self.generator.train()
         self.proj.train()
         self.teacher.eval()
+
+
+# The losses written here and the options each may set; anything else in a
+# config would be timed against different math, so it is refused.
+MODELLED_LOSSES = {
+    'generator_distiller': {
+        'loss_adv_kl': dict(type='KLDivergence', options={
+            'tau': 1.0, 'reduction': 'batchmean'}),
+        'loss_adv_ikd': dict(type='LogitDistanceLoss', options={
+            'mode': 'log_mse'}),
+        'loss_bn': dict(type='BNStatisticsLoss', options={}),
+        'loss_scl': dict(type='PseudoSupervisedContrastLoss', options={
+            'positives': 'class'}),
+        'loss_ce': dict(type='ConditionalCrossEntropyLoss', options={
+            'label_smoothing': 0.0, 'reference_double_softmax': False,
+            'confirmation': 'none'}),
+    },
+    'distiller': {
+        'loss_kl': dict(type='KLDivergence', options={
+            'tau': 1.0, 'reduction': 'batchmean'}),
+        'loss_ikd': dict(type='LogitDistanceLoss', options={
+            'mode': 'log_mse'}),
+        'loss_ce': dict(type='ConditionalCrossEntropyLoss', options={
+            'label_smoothing': 0.0, 'reference_double_softmax': False,
+            'confirmation': 'none'}),
+    },
+}
+# Options of the algorithm the loop does not implement, with their defaults.
+MODELLED_ALGORITHM_OPTIONS = {'generator_augment': None,
+                              'label_sampling': 'balanced'}
+
+
+def _refuse_what_is_not_modelled(model, g_losses, s_losses) -> None:
+    """Name every loss or option of the config that the bare loop does not
+    compute, instead of timing different math."""
+    problems = []
+    for part, losses in (('generator_distiller', g_losses),
+                         ('distiller', s_losses)):
+        modelled = MODELLED_LOSSES[part]
+        for name, loss in losses.items():
+            if name not in modelled:
+                problems.append(f'{part}.distill_losses.{name} '
+                                f'({loss.get("type")}) is not written here')
+                continue
+            spec = modelled[name]
+            if loss.get('type', '').split('.')[-1] != spec['type']:
+                problems.append(f'{part}.distill_losses.{name} is '
+                                f"{loss.get('type')}, not {spec['type']}")
+            for option, value in spec['options'].items():
+                if option in loss and loss[option] != value:
+                    problems.append(f'{part}.distill_losses.{name}.{option}='
+                                    f'{loss[option]!r} (only {value!r})')
+        for name in set(modelled) - set(losses):
+            problems.append(f'{part}.distill_losses.{name} is missing')
+    for option, value in MODELLED_ALGORITHM_OPTIONS.items():
+        if model.get(option, value) != value:
+            problems.append(f'model.{option}={model.get(option)!r} (only '
+                            f'{value!r})')
+    if problems:
+        raise ValueError('bare_cpsc_loop: the config uses what this loop does '
+                         'not model, so its timing would not compare equal '
+                         'work: ' + '; '.join(sorted(problems)) + '.')
 
 
 def _optimizer(params, cfg: Dict) -> torch.optim.Optimizer:

@@ -88,6 +88,8 @@ SUITES = {
 }
 DEFAULT_CONFIGS = SUITES['mnist']['configs']
 METRIC = 'accuracy/top1'
+# What tools/test.py --per-class reports (mmrazor_cpsc.utils.cli).
+PER_CLASS_METRIC = 'single-label/recall_classwise'
 CPSC_TYPE = 'CPSCDataFreeDistillation'
 
 
@@ -339,6 +341,7 @@ def results_markdown(runs: List[Dict], overhead: Optional[Dict],
                      f"{reference['real_data_student_top1_test']:.2f}"
                      if 'real_data_student_top1_test' in reference else '')
                   + '.']
+    lines += per_class_markdown(runs, reference)
     if overhead:
         lines += [
             '', f"Framework overhead: {overhead['method']} through the Runner "
@@ -353,6 +356,38 @@ def results_markdown(runs: List[Dict], overhead: Optional[Dict],
     lines += ['', f'Command: `{command}`', '',
               f'Machine: {machine_text or machine()}', '']
     return '\n'.join(lines)
+
+
+def per_class_markdown(runs: List[Dict],
+                       reference: Optional[Dict]) -> List[str]:
+    """Each class's test accuracy, teacher beside every method (mean over
+    seeds), and the class each method loses most against the teacher."""
+    if not (reference and 'teacher_per_class_test' in reference
+            and all('per_class_test' in r for r in runs)):
+        return []
+    teacher = reference['teacher_per_class_test']
+    classes = reference.get('classes') or [str(i) for i in range(len(teacher))]
+    methods = list(dict.fromkeys(r['method'] for r in runs))
+    means = {
+        m: [statistics.mean(r['per_class_test'][c] for r in runs
+                            if r['method'] == m) for c in range(len(teacher))]
+        for m in methods
+    }
+    lines = ['', 'Per class on the test set (the last checkpoint, mean over '
+             'seeds):', '', '| class | teacher | ' + ' | '.join(methods) + ' |',
+             '|---|---|' + '---|' * len(methods)]
+    for c, name in enumerate(classes):
+        lines.append(f'| {name} | {teacher[c]:.1f} | ' + ' | '.join(
+            f'{means[m][c]:.1f}' for m in methods) + ' |')
+    worst = []
+    for m in methods:
+        c = max(range(len(teacher)), key=lambda i: teacher[i] - means[m][i])
+        worst.append(f'{m} on **{classes[c]}** ({means[m][c]:.1f} vs '
+                     f'{teacher[c]:.1f}, {means[m][c] - teacher[c]:+.1f} '
+                     'points)')
+    lines += ['', 'The class each method loses most against the teacher: '
+              + '; '.join(worst) + '.']
+    return lines
 
 
 def plot_curves(path: str, runs: List[Dict]) -> None:
@@ -460,12 +495,14 @@ def run_step(cmd: List[str], what: str, log: Optional[str] = None) -> None:
 
 
 def evaluate_on_test_set(config_path: str, checkpoint: str, work_dir: str,
-                         options: Optional[List[str]] = None) -> float:
-    """tools/test.py: top-1 (%) of CHECKPOINT on the config's test set."""
+                         options: Optional[List[str]] = None) -> Dict:
+    """tools/test.py --per-class: top-1 (%) of CHECKPOINT on the config's
+    test set (``top1``), the accuracy of every class (``per_class``, class
+    order) and the class names (``classes``)."""
     metrics_path = osp.join(work_dir, 'test_metrics.json')
     cmd = [sys.executable, osp.join(REPO, 'tools', 'test.py'), config_path,
            checkpoint, '--work-dir', osp.join(work_dir, 'test'),
-           '--out-metrics', metrics_path]
+           '--out-metrics', metrics_path, '--per-class']
     if options:
         cmd += ['--cfg-options', *options]
     with open(osp.join(work_dir, 'test.log'), 'w') as log:
@@ -475,7 +512,9 @@ def evaluate_on_test_set(config_path: str, checkpoint: str, work_dir: str,
         raise SystemExit(f'benchmark: testing {checkpoint} failed; see '
                          f'{work_dir}/test.log')
     with open(metrics_path) as f:
-        return json.load(f)[METRIC]
+        metrics = json.load(f)
+    return dict(top1=metrics[METRIC], per_class=metrics[PER_CLASS_METRIC],
+                classes=metrics['classes'])
 
 
 def data_options(options: Dict) -> List[str]:
@@ -492,21 +531,26 @@ def references(out: str, suite: str, teacher_ckpt: str,
     against."""
     path = osp.join(out, 'references.json')
     found = _read_json(path, {})
-    if found.get('teacher_ckpt') == teacher_ckpt:
+    # References from before per-class reporting are measured again.
+    if (found.get('teacher_ckpt') == teacher_ckpt
+            and 'teacher_per_class_test' in found):
         return found
     work_dir = osp.join(out, 'references')
     os.makedirs(work_dir, exist_ok=True)
     found = dict(teacher_ckpt=teacher_ckpt)
     os.makedirs(osp.join(work_dir, 'teacher'), exist_ok=True)
-    found['teacher_top1_test'] = evaluate_on_test_set(
+    teacher = evaluate_on_test_set(
         _abs(SUITES[suite]['teacher']), teacher_ckpt,
         osp.join(work_dir, 'teacher'), data_options(options))
+    found.update(teacher_top1_test=teacher['top1'],
+                 teacher_per_class_test=teacher['per_class'],
+                 classes=teacher['classes'])
     if SUITES[suite]['student']:
         student_ckpt = train_classifier(out, suite, 'student')
         os.makedirs(osp.join(work_dir, 'student'), exist_ok=True)
         found['real_data_student_top1_test'] = evaluate_on_test_set(
             _abs(SUITES[suite]['student']), student_ckpt,
-            osp.join(work_dir, 'student'), data_options(options))
+            osp.join(work_dir, 'student'), data_options(options))['top1']
     with open(path, 'w') as f:
         json.dump(found, f, indent=1)
     return found
@@ -679,9 +723,10 @@ def main(argv=None) -> None:
         timeline = run_training(f'{name} seed {seed}', path, work_dir)
         run_walls[name] = timeline['process_wall_s']
         # The last checkpoint is the one reported: chosen by nothing.
-        top1_test = evaluate_on_test_set(
+        test = evaluate_on_test_set(
             path, osp.join(work_dir, f'iter_{iters[name]}.pth'), work_dir)
-        run = summarise_run(name, seed, iters[name], timeline, top1_test)
+        run = summarise_run(name, seed, iters[name], timeline, test['top1'])
+        run['per_class_test'] = test['per_class']
         runs.append(run)
         print(f'benchmark: {name} seed {seed}: top-1 test '
               f"{run['top1_test']:.2f}; validation final "

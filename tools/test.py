@@ -1,6 +1,7 @@
 """Evaluate a checkpoint on the config's test set.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out-metrics FILE]
+        [--per-class]
         [--cfg-options key=value ...] [--launcher {none,pytorch,slurm,mpi}]
 """
 import argparse
@@ -13,7 +14,8 @@ from mmengine.runner import Runner
 from mmrazor.utils import register_all_modules
 
 from mmrazor_cpsc.compat import exit_distributed_cleanly
-from mmrazor_cpsc.utils.cli import load_config, parse_with_launch_args
+from mmrazor_cpsc.utils.cli import (add_per_class_accuracy, load_config,
+                                    parse_with_launch_args)
 
 
 def parse_args():
@@ -22,6 +24,9 @@ def parse_args():
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save logs')
     parser.add_argument('--out-metrics', help='write the metrics as JSON here')
+    parser.add_argument('--per-class', action='store_true',
+                        help='also measure the accuracy of every class '
+                        '(and write the class names with --out-metrics)')
     return parse_with_launch_args(parser)
 
 
@@ -37,10 +42,19 @@ def main():
         # The checkpoint under test restores every weight, the teacher's
         # included: the original teacher file need not exist here.
         cfg.model.teacher_ckpt = None
-    metrics = Runner.from_cfg(cfg).test()
+    if args.per_class:
+        add_per_class_accuracy(cfg)
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.test()
     if args.out_metrics and is_main_process():
+        record = {k: (float(v) if isinstance(v, (int, float)) or getattr(
+            v, 'ndim', 1) == 0 else [float(x) for x in v])
+                  for k, v in metrics.items()}
+        if args.per_class:
+            record['classes'] = list(
+                runner.test_dataloader.dataset.metainfo['classes'])
         with open(args.out_metrics, 'w', encoding='utf-8') as f:
-            json.dump({k: float(v) for k, v in metrics.items()}, f, indent=2)
+            json.dump(record, f, indent=2)
 
 
 if __name__ == '__main__':

@@ -51,6 +51,26 @@ def load_config(path: str, cfg_options: Optional[dict] = None,
     return cfg
 
 
+PER_CLASS_METRIC = 'single-label/recall_classwise'
+
+
+def add_per_class_accuracy(cfg: Config) -> None:
+    """Add mmpretrain's class-wise recall (the accuracy on each class's
+    images, in class order) to the test evaluator; it reports under
+    ``PER_CLASS_METRIC``."""
+    metric = dict(type='mmpretrain.SingleLabelMetric', items=('recall', ),
+                  average=None)
+    def extended(metrics):
+        return ([*metrics, metric] if isinstance(metrics, (list, tuple))
+                else [metrics, metric])
+
+    evaluator = cfg.test_evaluator
+    if isinstance(evaluator, dict) and 'metrics' in evaluator:
+        evaluator['metrics'] = extended(evaluator['metrics'])  # Evaluator cfg
+    else:
+        cfg.test_evaluator = extended(evaluator)
+
+
 def check_load_from(cfg: Config) -> None:
     """Name a missing ``load_from`` file before the Runner builds anything."""
     path = cfg.get('load_from', None)

@@ -4,6 +4,7 @@ ZSKT) each run through tools/train.py and the real Runner for two
 iterations on a tiny CIFAR-10 in mmpretrain's layout, validating on the
 held-out slice; the exported checkpoints test on the test split."""
 import glob
+import json
 import os
 import os.path as osp
 import subprocess
@@ -83,10 +84,18 @@ def test_data_free_config_runs_two_iterations(config, tiny_cifar10_root,
     result = subprocess.run(
         [sys.executable, 'tools/test.py', config, os.fspath(checkpoint),
          '--work-dir', os.fspath(tmp_path / 'test'), '--out-metrics',
-         os.fspath(tmp_path / 'metrics.json'), '--cfg-options',
+         os.fspath(tmp_path / 'metrics.json'), '--per-class', '--cfg-options',
          f'{teacher_key}={random_teacher}',
          *data_options(tiny_cifar10_root)],
         cwd=REPO, capture_output=True, text=True, timeout=300,
         env=dict(os.environ, OMP_NUM_THREADS='1'))
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
     assert 'Iter(test) [1/1]' in result.stdout + result.stderr
+    metrics = json.loads((tmp_path / 'metrics.json').read_text())
+    # Per-class accuracy in class order, with the names; on a balanced test
+    # set its mean is the top-1.
+    assert metrics['classes'][:2] == ['airplane', 'automobile']
+    per_class = metrics['single-label/recall_classwise']
+    assert len(per_class) == 10
+    assert sum(per_class) / 10 == pytest.approx(metrics['accuracy/top1'],
+                                                abs=1e-3)

@@ -78,3 +78,26 @@ def test_rejects_a_non_cpsc_config(pair):
     cfg.model.type = 'DataFreeDistillation'
     with pytest.raises(ValueError, match='expected a CPSC config'):
         BareCPSC(cfg, teacher_file)
+
+
+@pytest.mark.parametrize('change, named', [
+    (lambda m: m.generator_distiller.distill_losses.update(
+        loss_div=dict(type='IntraClassDiversityLoss')),
+     'generator_distiller.distill_losses.loss_div'),
+    (lambda m: m.generator_distiller.distill_losses.loss_scl.update(
+        positives='instance'), "loss_scl.positives='instance'"),
+    (lambda m: m.distiller.distill_losses.loss_ikd.update(mode='mse'),
+     "loss_ikd.mode='mse'"),
+    (lambda m: m.distiller.distill_losses.loss_ce.update(
+        confirmation='teacher_prob'), "loss_ce.confirmation='teacher_prob'"),
+    (lambda m: m.distiller.distill_losses.pop('loss_kl'),
+     'distiller.distill_losses.loss_kl is missing'),
+    (lambda m: m.update(generator_augment=dict(type='RandomShift')),
+     'model.generator_augment'),
+])
+def test_refuses_what_it_does_not_model(pair, change, named):
+    cfg, _, _, teacher_file = pair
+    change(cfg.model)
+    with pytest.raises(ValueError, match='does not model') as error:
+        BareCPSC(cfg, teacher_file)
+    assert named in str(error.value)

@@ -53,8 +53,9 @@ def test_minutes_budget_two_methods_two_seeds(tmp_path, fake_mnist_root,
         ('CPSC', 0), ('DAFL', 0), ('CPSC', 1), ('DAFL', 1)]
     for run in runs:
         assert 0 <= run['top1_final'] <= run['top1_best'] <= 100
-        # The last checkpoint, evaluated once on the test set.
+        # The last checkpoint, evaluated once on the test set, per class too.
         assert 0 <= run['top1_test'] <= 100
+        assert len(run['per_class_test']) == 10
         assert (out / 'runs' / run['method'] / f"seed{run['seed']}" /
                 'test_metrics.json').is_file()
         assert run['wall_s'] > 0 and run['s_per_iter'] > 0
@@ -81,7 +82,11 @@ def test_minutes_budget_two_methods_two_seeds(tmp_path, fake_mnist_root,
     assert '| CPSC | 2 |' in table and '| DAFL | 2 |' in table
     reference = json.loads((out / 'references.json').read_text())
     assert 0 <= reference['teacher_top1_test'] <= 100
+    assert len(reference['teacher_per_class_test']) == 10
+    assert len(reference['classes']) == 10
     assert 'References on the same test set: teacher' in table
+    assert 'The class each method loses most against the teacher: CPSC on' \
+        in table
     assert 'Framework overhead' in table and 'Machine:' in table
     assert (out / 'curves.png').stat().st_size > 10_000
 
@@ -189,3 +194,21 @@ def test_tuned_file_of_another_suite_or_partial_is_refused(
                               os.fspath(tmp_path), '--tuned',
                               os.fspath(tuned)])
     assert message in capsys.readouterr().err
+
+
+def test_per_class_section_names_the_class_each_method_loses_most():
+    reference = dict(teacher_top1_test=80.0, classes=['cat', 'dog', 'ship'],
+                     teacher_per_class_test=[70.0, 80.0, 90.0])
+    runs = [dict(method='A', seed=0, per_class_test=[60.0, 79.0, 88.0]),
+            dict(method='A', seed=1, per_class_test=[62.0, 81.0, 86.0]),
+            dict(method='B', seed=0, per_class_test=[70.0, 80.0, 50.0])]
+    lines = benchmark.per_class_markdown(runs, reference)
+    assert '| cat | 70.0 | 61.0 | 70.0 |' in lines
+    assert lines[-1] == (
+        'The class each method loses most against the teacher: A on **cat** '
+        '(61.0 vs 70.0, -9.0 points); B on **ship** (50.0 vs 90.0, -40.0 '
+        'points).')
+    # Older result files without per-class data: no section, no error.
+    assert benchmark.per_class_markdown(
+        [dict(method='A', seed=0)], reference) == []
+    assert benchmark.per_class_markdown(runs, dict(teacher_top1_test=1)) == []
