@@ -23,7 +23,10 @@ CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'cpsc', '*.py')))
 # MNIST and CIFAR-10 runs).
 CPU_SIZED = ('mnist', 'wrn16-2_wrn16-1_cifar10')
 GPU_CONFIGS = [p for p in CONFIGS
-               if not any(key in osp.basename(p) for key in CPU_SIZED)]
+               if not any(key in osp.basename(p) for key in CPU_SIZED)
+               and not p.endswith('_reference.py')]
+# The authors' recipe as their code runs it, one per paper pair.
+REFERENCE_CONFIGS = [p for p in CONFIGS if p.endswith('_reference.py')]
 # Tiny batches: enough for BN in training mode and for the contrast.
 BATCH = {'tiny-imagenet': 2}
 
@@ -102,6 +105,41 @@ def test_gpu_configs_follow_the_paper_recipe(path):
     assert proj.out_channels == model.teacher.head.in_channels
 
 
+def test_every_paper_pair_has_a_reference_config():
+    defaults = {p[:-len('_reference.py')] + '.py' for p in REFERENCE_CONFIGS}
+    assert defaults == set(GPU_CONFIGS)
+
+
+@pytest.mark.parametrize('path', REFERENCE_CONFIGS, ids=osp.basename)
+def test_reference_config_is_its_default_plus_the_reference_switches(path):
+    ref = Config.fromfile(path)
+    default = Config.fromfile(path[:-len('_reference.py')] + '.py')
+    # Everything but the switches is the default's: budget, models, weights.
+    for key in ('train_cfg', 'train_dataloader', 'val_dataloader'):
+        assert ref[key] == default[key], key
+    for key in ('architecture', 'teacher', 'generator', 'generator_steps',
+                'student_steps', 'teacher_ckpt'):
+        assert ref.model[key] == default.model[key], key
+    assert ref.optim_wrapper.generator == default.optim_wrapper.generator
+    assert ref.param_scheduler.architecture == \
+        default.param_scheduler.architecture
+    # The switches.
+    assert ref.model.reset_generator_optimizer is True
+    assert not default.model.get('reset_generator_optimizer', False)
+    mse = 'log_mse' if path.endswith('_cifar10_reference.py') else 'mse'
+    gen = ref.model.generator_distiller
+    assert gen.distill_losses.loss_adv_ikd.mode == mse
+    assert ref.model.distiller.distill_losses.loss_ikd.mode == mse
+    for distiller in (gen, ref.model.distiller):
+        assert distiller.distill_losses.loss_ce.reference_double_softmax
+    widths_differ = (ref.model.architecture.head.in_channels !=
+                     ref.model.teacher.head.in_channels)
+    assert ('proj' in gen.connectors) is widths_differ
+    assert ('connector' in gen.loss_forward_mappings.loss_scl.student_feats
+            ) is widths_differ
+    assert ('generator_distiller' in ref.optim_wrapper) is widths_differ
+
+
 @pytest.fixture
 def one_thread():
     """One intra-op thread for the heavy steps, restored afterwards.
@@ -136,10 +174,14 @@ def test_two_train_steps(path, one_thread):
     model.init_weights()
     optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
 
-    # The feature widths the recorders see are the ones the config declares.
-    proj = model.generator_distiller.connectors['proj']
-    for role, width in (('student', proj.in_channels),
-                        ('teacher', proj.proj.out_features)):
+    # The feature widths the recorders see are the ones the config declares
+    # (no projection head only where they are equal).
+    if 'proj' in model.generator_distiller.connectors:
+        proj = model.generator_distiller.connectors['proj']
+        widths = (proj.in_channels, proj.proj.out_features)
+    else:
+        widths = (model.teacher.head.fc.in_features, ) * 2
+    for role, width in zip(('student', 'teacher'), widths):
         assert getattr(model, role).head.fc.in_features == width
 
     dataset = DATASETS.build(cfg.train_dataloader.dataset)

@@ -78,6 +78,11 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
             under that augmentation (model inversion's jitter). Not part of
             the paper's method; the student step and the generator's own
             output are unaffected. Defaults to None (no augmentation).
+        reset_generator_optimizer (bool): clear the optimiser state (e.g.
+            Adam's moments) of the generator step's parts before every
+            generator update, as the authors' code does by creating a new
+            Adam per step (a defect of the reference, reproduced only for
+            ``*_reference`` configs). Defaults to False.
         check_finite (bool): stop with an error naming the loss term when any
             term is NaN/Inf. Defaults to True.
         data_preprocessor (dict, optional): preprocessor of the *real*
@@ -102,6 +107,7 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
                  student_steps: int = 5,
                  label_sampling: str = 'balanced',
                  generator_augment: Optional[Dict] = None,
+                 reset_generator_optimizer: bool = False,
                  check_finite: bool = True,
                  data_preprocessor: Optional[Union[Dict, nn.Module]] = None,
                  init_cfg: Optional[Dict] = None) -> None:
@@ -126,6 +132,7 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
         self.student_steps = student_steps
         self.label_sampling = label_sampling
         self.check_finite = check_finite
+        self.reset_generator_optimizer = reset_generator_optimizer
         self._warned_small_batch = False
 
         self.teacher = self._build_teacher(teacher, teacher_ckpt)
@@ -293,6 +300,10 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
                                                student_grad_sync=False)
             losses = distiller.compute_distill_losses()
         loss, log_vars = self._parse_and_check(losses, 'gen')
+        if self.reset_generator_optimizer:
+            for part in GENERATOR_PARTS:
+                if part in optim_wrapper:
+                    optim_wrapper[part].optimizer.state.clear()
         self._update(loss, GENERATOR_PARTS, optim_wrapper)
         with torch.no_grad():
             log_vars['gen.teacher_agreement'] = (

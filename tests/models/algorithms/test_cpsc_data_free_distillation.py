@@ -265,3 +265,22 @@ def test_no_generator_augment_by_default(mnist_algorithm):
     seen = capture_teacher_inputs(algo)
     algo.generator_step(BATCH, optim)
     assert torch.equal(seen['teacher'][-1], seen['generated'][-1])
+
+
+@pytest.mark.parametrize('reset', [False, True])
+def test_reference_generator_optimizer_reset(reset):
+    """The authors' code makes a new Adam per generator step: with the
+    switch on, every generator update starts from empty moments (Adam's step
+    count stays 1); the student's SGD momentum is never touched."""
+    torch.manual_seed(0)
+    algo, optim = build_algorithm(
+        small_mnist_cfg(reset_generator_optimizer=reset))
+    for _ in range(3):
+        algo.generator_step(BATCH, optim)
+    algo.student_step(BATCH, optim)
+    algo.generator_step(BATCH, optim)
+    for part in ('generator', 'generator_distiller'):
+        steps = {int(state['step'])
+                 for state in optim[part].optimizer.state.values()}
+        assert steps == ({1} if reset else {4}), part
+    assert optim['architecture'].optimizer.state  # momentum buffers kept
