@@ -6,6 +6,8 @@
         docs/results/cifar10_tuning.json
     python tools/results_tables.py collect-speed work_dirs/cpu_speed_cifar10 \
         docs/results/cifar10_cpu_speed.json
+    python tools/results_tables.py collect-variants work_dirs/variants \
+        docs/results/cifar10_cpsc_variants.json
     python tools/results_tables.py render      # rewrite every marked block
     python tools/results_tables.py check       # exit 1 if a block is stale
 
@@ -17,10 +19,14 @@ recorded into one committed JSON file under docs/results/. A markdown file
     ...
     <!-- /results -->
 
-where KIND is ``benchmark``, ``tuning`` or ``cpu_speed`` and FILE a path under
-docs/results/. ``render`` regenerates each block from its file; ``check``
-(run by the test suite) fails when a block differs from what its file gives,
-so no number in a marked block can be edited by hand or go stale.
+where KIND is ``benchmark``, ``tuning``, ``cpu_speed`` or ``variants`` and FILE
+a path under docs/results/. ``collect-variants`` reads every sub-folder of OUT
+that holds a ``variant.json`` (name, description, config, options: what the
+run was) with the run's mmengine scalars and, where tools/test.py wrote it,
+its ``test_metrics.json``. ``render`` regenerates each block from its file;
+``check`` (run by the test suite) fails when a block differs from what its
+file gives, so no number in a marked block can be edited by hand or go
+stale.
 """
 from __future__ import annotations
 
@@ -77,6 +83,71 @@ def collect_speed(out: str) -> Dict:
     return _read(osp.join(out, 'cpu_speed.json'))
 
 
+def _latest_scalars(run_dir: str) -> List[Dict]:
+    """The mmengine scalar log of the run's latest start in RUN_DIR."""
+    found = sorted(glob.glob(osp.join(run_dir, '*', 'vis_data',
+                                      'scalars.json')))
+    if not found:
+        raise SystemExit(f'results_tables: no vis_data/scalars.json in '
+                         f'{run_dir}.')
+    with open(found[-1]) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def collect_variant(run_dir: str) -> Dict:
+    """One variant run: what it was, its validation curve, the teacher's
+    agreement with the conditioning labels over its last fifth, and its
+    last checkpoint on the test set."""
+    variant = _read(osp.join(run_dir, 'variant.json'))
+    scalars = _latest_scalars(run_dir)
+    val = [(r['step'], r['accuracy/top1']) for r in scalars
+           if 'accuracy/top1' in r]
+    train = [r for r in scalars if 'gen.teacher_agreement' in r]
+    if not val or not train:
+        raise SystemExit(f'results_tables: {run_dir} logged no validation '
+                         'accuracy or no gen.teacher_agreement.')
+    iters = max(r['iter'] for r in train)
+    last_fifth = [r['gen.teacher_agreement'] for r in train
+                  if r['iter'] > 0.8 * iters] or [train[-1][
+                      'gen.teacher_agreement']]
+    record = dict(variant, iters=iters,
+                  val_curve=[dict(iter=i, top1=t) for i, t in val],
+                  val_final=val[-1][1], val_best=max(t for _, t in val),
+                  teacher_agreement_last_fifth=sum(last_fifth) /
+                  len(last_fifth))
+    metrics_path = osp.join(run_dir, 'test_metrics.json')
+    if osp.isfile(metrics_path):
+        metrics = _read(metrics_path)
+        record['top1_test'] = metrics['accuracy/top1']
+        if 'single-label/recall_classwise' in metrics:
+            record['per_class_test'] = metrics['single-label/recall_classwise']
+            record['classes'] = metrics['classes']
+    return record
+
+
+def collect_variants(out: str) -> Dict:
+    runs = sorted(osp.dirname(p) for p in glob.glob(
+        osp.join(out, '*', 'variant.json')))
+    if not runs:
+        raise SystemExit(f'results_tables: no */variant.json in {out}.')
+    variants = [collect_variant(run) for run in runs]
+    variants.sort(key=lambda v: (v.get('order', 0), v['name']))
+    return dict(variants=variants)
+
+
+def render_variants(data: Dict) -> str:
+    lines = ['| variant | what changes | validation final | validation best '
+             '| teacher agreement, last fifth | top-1 test (last checkpoint) '
+             '|', '|---|---|---|---|---|---|']
+    for v in data['variants']:
+        test = f"{v['top1_test']:.2f}" if 'top1_test' in v else '-'
+        lines.append(
+            f"| {v['name']} | {v['description']} | {v['val_final']:.2f} | "
+            f"{v['val_best']:.2f} | "
+            f"{100 * v['teacher_agreement_last_fifth']:.1f} % | {test} |")
+    return '\n'.join(lines) + '\n'
+
+
 def render_benchmark(data: Dict) -> str:
     return results_markdown(data['runs'], data.get('overhead'),
                             data['command'], data['budget'],
@@ -96,7 +167,8 @@ def render_speed(data: Dict) -> str:
 
 
 RENDERERS: Dict[str, Callable[[Dict], str]] = dict(
-    benchmark=render_benchmark, tuning=tuning_markdown, cpu_speed=render_speed)
+    benchmark=render_benchmark, tuning=tuning_markdown, cpu_speed=render_speed,
+    variants=render_variants)
 
 
 def documents() -> List[str]:
@@ -128,7 +200,7 @@ def main(argv=None) -> int:
         description=__doc__.splitlines()[0],
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     sub = parser.add_subparsers(dest='action', required=True)
-    for kind in ('benchmark', 'tuning', 'speed'):
+    for kind in ('benchmark', 'tuning', 'speed', 'variants'):
         collect = sub.add_parser(f'collect-{kind}')
         collect.add_argument('out', help='the output folder of the run')
         collect.add_argument('target', help='docs/results/NAME.json')
@@ -137,7 +209,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.action.startswith('collect-'):
         collector = dict(benchmark=collect_benchmark, tuning=collect_tuning,
-                         speed=collect_speed)[args.action[len('collect-'):]]
+                         speed=collect_speed, variants=collect_variants)[
+                             args.action[len('collect-'):]]
         _write(collector(args.out), args.target)
         print(f'results_tables: wrote {args.target}')
         return 0

@@ -1,9 +1,11 @@
 """Every generated block in the READMEs matches its committed result file,
 and a hand-edited number in a block is caught."""
 import json
+import os
 import os.path as osp
 import sys
 
+import pytest
 from conftest import REPO
 
 sys.path.insert(0, osp.join(REPO, 'tools'))
@@ -43,3 +45,38 @@ def test_benchmark_block_is_the_benchmark_report(tmp_path):
     assert '| CPSC | 2 | 51.00 ± 1.41 | 51.00 ± 0.00 |' in text
     assert 'teacher 90.00, student trained on the real data 85.00' in text
     assert 'Machine: 2 CPU cores' in text
+
+
+def _variant_run(root, name, agreements, val, test=None, order=0):
+    run = root / name
+    (run / '20260101_000000' / 'vis_data').mkdir(parents=True)
+    (run / 'variant.json').write_text(json.dumps(dict(
+        name=name, description=f'{name} change', order=order,
+        config='configs/cpsc/x.py', options=[])))
+    lines = [dict(iter=50 * (i + 1), step=50 * (i + 1),
+                  **{'gen.teacher_agreement': a})
+             for i, a in enumerate(agreements)]
+    lines += [{'accuracy/top1': t, 'step': 100 * (i + 1)}
+              for i, t in enumerate(val)]
+    (run / '20260101_000000' / 'vis_data' / 'scalars.json').write_text(
+        '\n'.join(json.dumps(line) for line in lines) + '\n')
+    if test is not None:
+        (run / 'test_metrics.json').write_text(json.dumps({
+            'accuracy/top1': test, 'classes': ['a', 'b'],
+            'single-label/recall_classwise': [test - 1, test + 1]}))
+
+
+def test_variants_are_collected_from_their_runs_and_rendered(tmp_path):
+    # 10 logged points up to iteration 500: the last fifth is 450 and 500.
+    _variant_run(tmp_path, 'paper', [0.1] * 8 + [0.5, 0.7], [10.0, 30.0,
+                                                             20.0], test=21.5)
+    _variant_run(tmp_path, 'diverse', [0.2] * 10, [15.0, 25.0], order=-1)
+    data = results_tables.collect_variants(os.fspath(tmp_path))
+    first, second = data['variants']
+    assert first['name'] == 'diverse' and 'top1_test' not in first
+    assert second['teacher_agreement_last_fifth'] == pytest.approx(0.6)
+    assert (second['val_final'], second['val_best']) == (20.0, 30.0)
+    assert second['per_class_test'] == [20.5, 22.5]
+    text = results_tables.render_variants(data)
+    assert '| paper | paper change | 20.00 | 30.00 | 60.0 % | 21.50 |' in text
+    assert '| diverse | diverse change | 25.00 | 25.00 | 20.0 % | - |' in text
