@@ -60,6 +60,7 @@ def add_per_class_accuracy(cfg: Config) -> None:
     ``PER_CLASS_METRIC``."""
     metric = dict(type='mmpretrain.SingleLabelMetric', items=('recall', ),
                   average=None)
+
     def extended(metrics):
         return ([*metrics, metric] if isinstance(metrics, (list, tuple))
                 else [metrics, metric])
