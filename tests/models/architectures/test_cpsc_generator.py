@@ -89,7 +89,34 @@ def test_output_bounds_clip_values_but_pass_gradients():
     assert bounded.to_image.weight.grad.abs().sum() > 0
 
 
+def test_shared_final_norm_gives_every_class_one_colour_statistic():
+    """The paper's last CBN lets each class own a colour cast; 'shared' has
+    one affine for all classes, so the same output layer statistics hold
+    whatever the label."""
+    torch.manual_seed(0)
+    kwargs = dict(img_size=8, latent_dim=4, hidden_channels=2,
+                  out_channels=3, num_classes=4)
+    conditional = CPSCGenerator(**kwargs)
+    shared = CPSCGenerator(final_norm='shared', **kwargs)
+    assert isinstance(shared.norm_out, torch.nn.BatchNorm2d)
+    assert shared.norm_out.weight.shape == (3, )
+    assert CPSCGenerator(final_norm='none', **kwargs).norm_out is None
+    # A trained class-conditional output shifts class 0's colour by +2:
+    # an image of class 0 and one of class 1 from one noise differ by it.
+    conditional.norm_out.shift.weight.data[0] = 2.0
+    shared.load_state_dict({k: v for k, v in conditional.state_dict().items()
+                            if not k.startswith('norm_out')}, strict=False)
+    for gen in (conditional, shared):
+        gen.eval()
+    z = torch.randn(1, 4).repeat(2, 1)
+    labels = torch.tensor([0, 1])
+    gap = lambda out: (out[0] - out[1]).mean().item()  # noqa: E731
+    assert gap(conditional(z, labels)) == pytest.approx(2.0, abs=0.5)
+    assert abs(gap(shared(z, labels))) < 0.5
+
+
 @pytest.mark.parametrize('kwargs,match', [
+    (dict(final_norm='per_class'), "'conditional', 'shared', 'none'"),
     (dict(img_size=30), 'multiple of 4'),
     (dict(num_classes=1), 'num_classes'),
     (dict(output_bounds=(2.8, -0.4)), 'low < high'),

@@ -1,7 +1,7 @@
 """The class-conditional generator of CPSC-DFKD."""
 from __future__ import annotations
 
-from typing import Dict, Optional, Sequence
+from typing import Dict, Optional, Sequence, Union
 
 import torch
 import torch.nn.functional as F
@@ -25,11 +25,15 @@ class CPSCGenerator(BaseGenerator):
         Linear(nz -> 2ngf * (S/4)^2) -> reshape -> CBN
         -> up x2 -> conv3x3(2ngf -> 2ngf) -> CBN -> LeakyReLU(0.2)
         -> up x2 -> conv3x3(2ngf -> ngf)  -> CBN -> LeakyReLU(0.2)
-        -> conv3x3(ngf -> C) -> tanh -> [CBN(C)]
+        -> conv3x3(ngf -> C) -> tanh -> [CBN(C) | BN(C)]
 
     The output lives in the teacher's *input* space (after the data
-    preprocessor's normalisation), which is why the last CBN is there: it lets
-    each class learn its own per-channel mean and scale.
+    preprocessor's normalisation), which is why the last normalisation is
+    there. The paper's is class-conditional: each class learns its own
+    per-channel mean and scale, i.e. its own colour cast, which a student can
+    take for the class (measured on CIFAR-10: every row of a grid in one
+    palette). ``final_norm='shared'`` keeps the normalisation but with one
+    affine for every class (as DAFL's generator), so colour is no label.
 
     Args:
         img_size (int): output height and width S, a multiple of 4 (32 for
@@ -39,9 +43,10 @@ class CPSCGenerator(BaseGenerator):
         out_channels (int): image channels C; must match the teacher's input
             (1 for MNIST, 3 for colour). Defaults to 3.
         num_classes (int): number of categories K; must match the teacher.
-        final_norm (bool): apply the class-conditional BN after ``tanh`` as in
-            the paper. With False the output is bounded to [-1, 1].
-            Defaults to True.
+        final_norm (bool | str): the normalisation after ``tanh``:
+            True or 'conditional' (the paper's class-conditional BN),
+            'shared' (one BN affine for all classes), False or 'none' (the
+            output is bounded to [-1, 1]). Defaults to True.
         negative_slope (float): LeakyReLU slope. Defaults to 0.2.
         channels_last (bool): run the convolutional part in the channels-last
             memory format (the output is returned in the usual contiguous
@@ -66,13 +71,15 @@ class CPSCGenerator(BaseGenerator):
         -> images (N, C, S, S).
     """
 
+    FINAL_NORMS = ('conditional', 'shared', 'none')
+
     def __init__(self,
                  img_size: int = 32,
                  latent_dim: int = 256,
                  hidden_channels: int = 64,
                  out_channels: int = 3,
                  num_classes: int = 10,
-                 final_norm: bool = True,
+                 final_norm: Union[bool, str] = True,
                  negative_slope: float = 0.2,
                  channels_last: bool = True,
                  output_bounds: Optional[Sequence[float]] = None,
@@ -109,8 +116,18 @@ class CPSCGenerator(BaseGenerator):
         self.conv2 = nn.Conv2d(wide, hidden_channels, 3, padding=1, bias=False)
         self.norm2 = ConditionalBatchNorm2d(hidden_channels, num_classes)
         self.to_image = nn.Conv2d(hidden_channels, out_channels, 3, padding=1)
-        self.norm_out = (ConditionalBatchNorm2d(out_channels, num_classes)
-                         if final_norm else None)
+        final_norm = {True: 'conditional', False: 'none'}.get(
+            final_norm, final_norm)
+        if final_norm not in self.FINAL_NORMS:
+            raise ValueError(f'CPSCGenerator: final_norm must be one of '
+                             f'{self.FINAL_NORMS} (or True/False), got '
+                             f'{final_norm!r}.')
+        self.final_norm = final_norm
+        self.norm_out = dict(
+            conditional=lambda: ConditionalBatchNorm2d(out_channels,
+                                                       num_classes),
+            shared=lambda: nn.BatchNorm2d(out_channels),
+            none=lambda: None)[final_norm]()
         self.negative_slope = negative_slope
         self.channels_last = channels_last
 
@@ -133,8 +150,10 @@ class CPSCGenerator(BaseGenerator):
         x = F.interpolate(x, scale_factor=2)
         x = F.leaky_relu(self.norm2(self.conv2(x), labels), self.negative_slope)
         x = torch.tanh(self.to_image(x))
-        if self.norm_out is not None:
+        if self.final_norm == 'conditional':
             x = self.norm_out(x, labels)
+        elif self.final_norm == 'shared':
+            x = self.norm_out(x)
         if self.output_bounds is not None:
             # Straight-through: the value is clipped, the gradient is not, so
             # a pixel pushed below black can still be asked to light up.
