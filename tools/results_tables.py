@@ -22,11 +22,11 @@ recorded into one committed JSON file under docs/results/. A markdown file
 where KIND is ``benchmark``, ``tuning``, ``cpu_speed`` or ``variants`` and FILE
 a path under docs/results/. ``collect-variants`` reads every sub-folder of OUT
 that holds a ``variant.json`` (name, description, config, options: what the
-run was) with the run's mmengine scalars and, where tools/test.py wrote it,
-its ``test_metrics.json``. ``render`` regenerates each block from its file;
-``check`` (run by the test suite) fails when a block differs from what its
-file gives, so no number in a marked block can be edited by hand or go
-stale.
+run was) and a ``test_metrics.json`` (tools/test.py --per-class on the last
+checkpoint), with the run's mmengine scalars. ``render`` regenerates each
+block from its file; ``check`` (run by the test suite) fails when a block
+differs from what its file gives, so no number in a marked block can be
+edited by hand or go stale.
 """
 from __future__ import annotations
 
@@ -115,22 +115,27 @@ def collect_variant(run_dir: str) -> Dict:
                   val_final=val[-1][1], val_best=max(t for _, t in val),
                   teacher_agreement_last_fifth=sum(last_fifth) /
                   len(last_fifth))
-    metrics_path = osp.join(run_dir, 'test_metrics.json')
-    if osp.isfile(metrics_path):
-        metrics = _read(metrics_path)
-        record['top1_test'] = metrics['accuracy/top1']
-        if 'single-label/recall_classwise' in metrics:
-            record['per_class_test'] = metrics['single-label/recall_classwise']
-            record['classes'] = metrics['classes']
+    metrics = _read(osp.join(run_dir, 'test_metrics.json'))
+    record['top1_test'] = metrics['accuracy/top1']
+    if 'single-label/recall_classwise' in metrics:
+        record['per_class_test'] = metrics['single-label/recall_classwise']
+        record['classes'] = metrics['classes']
     return record
 
 
 def collect_variants(out: str) -> Dict:
     runs = sorted(osp.dirname(p) for p in glob.glob(
         osp.join(out, '*', 'variant.json')))
-    if not runs:
-        raise SystemExit(f'results_tables: no */variant.json in {out}.')
-    variants = [collect_variant(run) for run in runs]
+    # A variant is reported once its last checkpoint has been tested.
+    finished = [run for run in runs
+                if osp.isfile(osp.join(run, 'test_metrics.json'))]
+    for run in sorted(set(runs) - set(finished)):
+        print(f'results_tables: {run} has no test_metrics.json (not '
+              'finished or not tested yet); left out.')
+    if not finished:
+        raise SystemExit(f'results_tables: no */variant.json with a tested '
+                         f'run in {out}.')
+    variants = [collect_variant(run) for run in finished]
     variants.sort(key=lambda v: (v.get('order', 0), v['name']))
     return dict(variants=variants)
 
@@ -140,11 +145,11 @@ def render_variants(data: Dict) -> str:
              '| teacher agreement, last fifth | top-1 test (last checkpoint) '
              '|', '|---|---|---|---|---|---|']
     for v in data['variants']:
-        test = f"{v['top1_test']:.2f}" if 'top1_test' in v else '-'
         lines.append(
             f"| {v['name']} | {v['description']} | {v['val_final']:.2f} | "
             f"{v['val_best']:.2f} | "
-            f"{100 * v['teacher_agreement_last_fifth']:.1f} % | {test} |")
+            f"{100 * v['teacher_agreement_last_fifth']:.1f} % | "
+            f"{v['top1_test']:.2f} |")
     return '\n'.join(lines) + '\n'
 
 

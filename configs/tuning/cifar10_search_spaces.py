@@ -16,28 +16,36 @@ zskt_at_weight = dict(
     keys=[f'model.distiller.distill_losses.loss_g{i}.loss_weight'
           for i in (1, 2, 3)])
 
-methods = dict(
-    CPSC=dict(
+methods = {
+    'CPSC': dict(
         config='configs/cpsc/cpsc_wrn16-2_wrn16-1_cifar10.py',
         space=dict(student_lr={{_base_.student_lr}},
                    generator_lr={{_base_.cpsc_generator_lr}},
                    student_steps={{_base_.cpsc_student_steps}},
+                   bn_weight={{_base_.cpsc_bn_weight}},
+                   div_weight={{_base_.cpsc_div_weight}})),
+    # The paper's CPSC (no diversity term), tuned like every other method.
+    'CPSC-PAPER': dict(
+        config='configs/cpsc/cpsc-paper_wrn16-2_wrn16-1_cifar10.py',
+        space=dict(student_lr={{_base_.student_lr}},
+                   generator_lr={{_base_.cpsc_generator_lr}},
+                   student_steps={{_base_.cpsc_student_steps}},
                    bn_weight={{_base_.cpsc_bn_weight}})),
-    DAFL=dict(
+    'DAFL': dict(
         config='configs/baselines/dafl_wrn16-2_wrn16-1_cifar10.py',
         space=dict(student_lr={{_base_.student_lr}},
                    generator_lr={{_base_.generator_lr}},
                    oh_weight={{_base_.dafl_oh_weight}},
                    ie_weight={{_base_.dafl_ie_weight}})),
-    DFAD=dict(
+    'DFAD': dict(
         config='configs/baselines/dfad_wrn16-2_wrn16-1_cifar10.py',
         space=dict(student_lr={{_base_.student_lr}},
                    generator_lr={{_base_.generator_lr}},
                    student_iter={{_base_.student_iter}})),
-    ZSKT=dict(
+    'ZSKT': dict(
         config='configs/baselines/zskt_wrn16-2_wrn16-1_cifar10.py',
         space=dict(student_lr={{_base_.student_lr}},
                    generator_lr={{_base_.generator_lr}},
                    student_iter={{_base_.student_iter}},
                    at_weight=zskt_at_weight)),
-)
+}

@@ -154,9 +154,10 @@ def test_iters_and_minutes_are_exclusive(capsys, tmp_path):
 
 def test_cifar10_suite_and_tuned_options(tmp_path):
     tuned = tmp_path / 'tuning.json'
-    best = dict(DFAD={'model.student_iter': 3}, DAFL={}, ZSKT={},
-                CPSC={'model.student_steps': 2,
-                      'optim_wrapper.architecture.optimizer.lr': 0.05})
+    best = {'DFAD': {'model.student_iter': 3}, 'DAFL': {}, 'ZSKT': {},
+            'CPSC-PAPER': {},
+            'CPSC': {'model.student_steps': 2,
+                     'optim_wrapper.architecture.optimizer.lr': 0.05}}
     tuned.write_text(json.dumps(dict(suite='cifar10', best_options=best)))
     args = benchmark.parse_args([
         '--suite', 'cifar10', '--iters', '4', '--out', os.fspath(tmp_path),
@@ -164,7 +165,7 @@ def test_cifar10_suite_and_tuned_options(tmp_path):
         'optim_wrapper.architecture.optimizer.lr=0.07'])
     assert args.configs == benchmark.SUITES['cifar10']['configs']
     names = [benchmark.method_name(c) for c in args.configs]
-    assert names == ['CPSC', 'DAFL', 'DFAD', 'ZSKT']
+    assert names == ['CPSC', 'CPSC-PAPER', 'DAFL', 'DFAD', 'ZSKT']
     # Each method gets its own tuned options; --cfg-options win over them.
     assert benchmark.method_options(args, 'DFAD') == {
         'model.student_iter': 3,
@@ -183,7 +184,7 @@ def test_cifar10_suite_and_tuned_options(tmp_path):
 @pytest.mark.parametrize('content, message', [
     (dict(suite='mnist', best_options={}), 'for the cifar10 suite'),
     (dict(suite='cifar10', best_options=dict(CPSC={})),
-     'no options for DAFL, DFAD, ZSKT'),
+     'no options for CPSC-PAPER, DAFL, DFAD, ZSKT'),
 ])
 def test_tuned_file_of_another_suite_or_partial_is_refused(
         content, message, tmp_path, capsys):

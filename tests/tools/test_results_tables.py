@@ -70,13 +70,16 @@ def test_variants_are_collected_from_their_runs_and_rendered(tmp_path):
     # 10 logged points up to iteration 500: the last fifth is 450 and 500.
     _variant_run(tmp_path, 'paper', [0.1] * 8 + [0.5, 0.7], [10.0, 30.0,
                                                              20.0], test=21.5)
-    _variant_run(tmp_path, 'diverse', [0.2] * 10, [15.0, 25.0], order=-1)
+    _variant_run(tmp_path, 'diverse', [0.2] * 10, [15.0, 25.0], test=26.0,
+                 order=-1)
+    _variant_run(tmp_path, 'running', [0.2] * 3, [12.0])  # not tested yet
     data = results_tables.collect_variants(os.fspath(tmp_path))
-    first, second = data['variants']
-    assert first['name'] == 'diverse' and 'top1_test' not in first
+    first, second = data['variants']  # the untested run is left out
+    assert first['name'] == 'diverse'
     assert second['teacher_agreement_last_fifth'] == pytest.approx(0.6)
     assert (second['val_final'], second['val_best']) == (20.0, 30.0)
     assert second['per_class_test'] == [20.5, 22.5]
     text = results_tables.render_variants(data)
     assert '| paper | paper change | 20.00 | 30.00 | 60.0 % | 21.50 |' in text
-    assert '| diverse | diverse change | 25.00 | 25.00 | 20.0 % | - |' in text
+    assert '| diverse | diverse change | 25.00 | 25.00 | 20.0 % | 26.00 |' \
+        in text

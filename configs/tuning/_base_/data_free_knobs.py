@@ -16,6 +16,10 @@ student_iter = dict(type='int', low=1, high=10, keys=['model.student_iter'])
 cpsc_bn_weight = dict(
     type='float', low=0.1, high=10.0, log=True,
     keys=['model.generator_distiller.distill_losses.loss_bn.loss_weight'])
+# Our CPSC default's intra-class diversity term.
+cpsc_div_weight = dict(
+    type='float', low=0.1, high=10.0, log=True,
+    keys=['model.generator_distiller.distill_losses.loss_div.loss_weight'])
 # DAFL's one-hot term (MMRazor's DAFL has no student_iter: its train_step
 # makes exactly one student update per generator update).
 dafl_oh_weight = dict(
