@@ -32,8 +32,9 @@ def data_options(root):
 
 
 def test_every_method_has_a_config():
+    # CPSC twice: our default and the paper's losses (cpsc-paper).
     assert sorted(osp.basename(p).split('_')[0] for p in DATA_FREE) == [
-        'cpsc', 'dafl', 'dfad', 'zskt']
+        'cpsc', 'cpsc-paper', 'dafl', 'dfad', 'zskt']
 
 
 @pytest.fixture(scope='module')

@@ -227,3 +227,24 @@ def test_tiny_imagenet_validation_reads_class_folders(tmp_path):
     assert batch['inputs'].shape == (2, 3, 64, 64)
     # to_rgb: the red-free first image has its largest value in channel 2.
     assert batch['inputs'][0, 2].mean() > batch['inputs'][0, 0].mean()
+
+
+VARIANTS = sorted(glob.glob(osp.join(REPO, 'configs', 'cpsc', 'variants',
+                                     '*_warmup.py')))
+
+
+@pytest.mark.parametrize('path', VARIANTS, ids=osp.basename)
+def test_warmup_variant_changes_only_the_student_schedule(path):
+    variant = Config.fromfile(path)
+    base = Config.fromfile(osp.join(
+        REPO, 'configs', 'cpsc',
+        osp.basename(path).replace('_warmup.py', '.py')))
+    warmup, cosine = variant.param_scheduler.architecture
+    assert (warmup.type, warmup.end, cosine.type, cosine.begin) == (
+        'LinearLR', 40, 'CosineAnnealingLR', 40)
+    variant.param_scheduler.architecture = base.param_scheduler.architecture
+    assert variant.to_dict() == base.to_dict()
+
+
+def test_warmup_variants_found():
+    assert len(VARIANTS) == 2
