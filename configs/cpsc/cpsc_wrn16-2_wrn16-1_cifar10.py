@@ -4,8 +4,10 @@
 # have, an intra-class diversity reward (IntraClassDiversityLoss, mode
 # seeking). Without it the conditional generator satisfies the teacher's
 # cross-entropy with nearly one image per class and the student stalls
-# (12-minute pilot, validation top-1: 22.5 % paper, 53.0 % with the term;
-# configs/cpsc/README.md, "Conditioning and diversity variants").
+# (12-minute pilot, seed 0, validation top-1: 22.5 % paper, 53.0 % with the
+# term; with seed 1 it stayed at chance, as the paper's config can: runs at
+# this budget either leave chance early or never. configs/cpsc/README.md,
+# "Conditioning and diversity variants").
 #   python tools/train.py configs/teachers/wrn16_2_cifar10.py
 #   python tools/train.py configs/cpsc/cpsc_wrn16-2_wrn16-1_cifar10.py \
 #       --cfg-options model.teacher_ckpt=work_dirs/wrn16_2_cifar10/epoch_30.pth
