@@ -11,15 +11,9 @@
 # scheduler (defects with nothing to learn from reproducing them).
 #   python tools/train.py \
 #       configs/cpsc/cpsc_wrn40-2_wrn16-1_cifar10_reference.py
-_base_ = ['./cpsc_wrn40-2_wrn16-1_cifar10.py']
+_base_ = [
+    './cpsc_wrn40-2_wrn16-1_cifar10.py',
+    '../_base_/cpsc_reference_switches.py'
+]
 
-model = dict(
-    reset_generator_optimizer=True,
-    generator_distiller=dict(
-        distill_losses=dict(
-            loss_adv_ikd=dict(mode='log_mse'),
-            loss_ce=dict(reference_double_softmax=True))),
-    distiller=dict(
-        distill_losses=dict(
-            loss_ikd=dict(mode='log_mse'),
-            loss_ce=dict(reference_double_softmax=True))))
+model = {{_base_.reference_log_mse_projection}}

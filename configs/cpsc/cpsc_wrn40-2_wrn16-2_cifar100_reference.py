@@ -11,23 +11,13 @@
 # scheduler (defects with nothing to learn from reproducing them).
 #   python tools/train.py \
 #       configs/cpsc/cpsc_wrn40-2_wrn16-2_cifar100_reference.py
-_base_ = ['./cpsc_wrn40-2_wrn16-2_cifar100.py']
+_base_ = [
+    './cpsc_wrn40-2_wrn16-2_cifar100.py',
+    '../_base_/cpsc_reference_switches.py'
+]
 
-model = dict(
-    reset_generator_optimizer=True,
-    generator_distiller=dict(
-        connectors=dict(_delete_=True),
-        distill_losses=dict(
-            loss_adv_ikd=dict(mode='mse'),
-            loss_ce=dict(reference_double_softmax=True)),
-        loss_forward_mappings=dict(
-            loss_scl=dict(
-                student_feats=dict(_delete_=True, from_student=True,
-                                   recorder='feats', data_idx=0)))),
-    distiller=dict(
-        distill_losses=dict(
-            loss_ikd=dict(mode='mse'),
-            loss_ce=dict(reference_double_softmax=True))))
+model = {{_base_.reference_mse_equal_widths}}
+
 # Nothing trains in the generator distiller without a projection head.
 optim_wrapper = dict(
     _delete_=True,
