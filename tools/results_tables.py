@@ -140,13 +140,19 @@ def collect_variants(out: str) -> Dict:
     return dict(variants=variants)
 
 
+# What a variant record without a ``schedule`` ran: the shipped student LR.
+SHIPPED_SCHEDULE = 'warm-up x cosine'
+
+
 def render_variants(data: Dict) -> str:
-    lines = ['| variant | what changes | validation final | validation best '
-             '| teacher agreement, last fifth | top-1 test (last checkpoint) '
-             '|', '|---|---|---|---|---|---|']
+    lines = ['| variant | what changes | student LR | validation final '
+             '| validation best | teacher agreement, last fifth '
+             '| top-1 test (last checkpoint) |',
+             '|---|---|---|---|---|---|---|']
     for v in data['variants']:
         lines.append(
-            f"| {v['name']} | {v['description']} | {v['val_final']:.2f} | "
+            f"| {v['name']} | {v['description']} | "
+            f"{v.get('schedule', SHIPPED_SCHEDULE)} | {v['val_final']:.2f} | "
             f"{v['val_best']:.2f} | "
             f"{100 * v['teacher_agreement_last_fifth']:.1f} % | "
             f"{v['top1_test']:.2f} |")

@@ -26,7 +26,7 @@ optim_wrapper = dict(
     generator=dict(type='CPUAutocastOptimWrapper',
                    optimizer=dict(type='AdamW', lr=1e-3)))
 param_scheduler = dict(
-    architecture={{_base_.student_cosine}},
+    architecture={{_base_.student_warmup_cosine}},
     generator={{_base_.generator_cosine}})
 default_hooks = dict(checkpoint=dict(interval=400))
 custom_hooks = {{_base_.cpu_hooks}}

@@ -37,7 +37,7 @@ optim_wrapper = dict(
     generator_distiller=dict(type='CPUAutocastOptimWrapper'))
 # The projection head trains with the generator's loss: it anneals with it.
 param_scheduler = dict(
-    architecture={{_base_.student_cosine}},
+    architecture={{_base_.student_warmup_cosine}},
     generator={{_base_.generator_cosine}},
     generator_distiller={{_base_.generator_cosine}})
 default_hooks = dict(checkpoint=dict(interval=400))

@@ -7,6 +7,7 @@ update per iteration for speed.
 """
 import glob
 import os.path as osp
+from typing import List
 
 import pytest
 import torch
@@ -230,21 +231,78 @@ def test_tiny_imagenet_validation_reads_class_folders(tmp_path):
 
 
 VARIANTS = sorted(glob.glob(osp.join(REPO, 'configs', 'cpsc', 'variants',
-                                     '*_warmup.py')))
+                                     '*_no_warmup.py')))
+# Every method of the CPU-sized CIFAR-10 pair (the benchmark's suite).
+CIFAR10_DATA_FREE = sorted(
+    glob.glob(osp.join(REPO, 'configs', 'cpsc', '*wrn16-2_wrn16-1_cifar10.py'))
+    + glob.glob(osp.join(REPO, 'configs', 'baselines',
+                         '*wrn16-2_wrn16-1_cifar10.py')))
+
+
+def _student_lrs(schedulers_cfg, max_iters: int) -> List[float]:
+    """The student LR at every iteration of a run of ``max_iters``, from the
+    real mmengine schedulers (``end`` filled in as the Runner does)."""
+    import copy
+
+    import torch
+    from mmengine.registry import PARAM_SCHEDULERS
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    schedulers = []
+    for cfg in copy.deepcopy(schedulers_cfg):
+        cfg.setdefault('end', max_iters)
+        schedulers.append(PARAM_SCHEDULERS.build(
+            dict(**cfg, optimizer=optimizer)))
+    lrs = []
+    for _ in range(max_iters):
+        lrs.append(optimizer.param_groups[0]['lr'])
+        optimizer.step()
+        for scheduler in schedulers:
+            scheduler.step()
+    return lrs
+
+
+@pytest.mark.parametrize('path', CIFAR10_DATA_FREE, ids=osp.basename)
+def test_every_cifar10_method_warms_the_student_up_alike(path):
+    # The warm-up is part of the shared budget, not a CPSC advantage.
+    cfg = Config.fromfile(path)
+    assert cfg.param_scheduler.architecture == Config.fromfile(
+        CIFAR10_DATA_FREE[0]).param_scheduler.architecture
+    warmup, cosine = cfg.param_scheduler.architecture
+    assert (warmup.type, warmup.start_factor, warmup.end) == ('LinearLR',
+                                                              0.01, 40)
+    assert cosine.type == 'CosineAnnealingLR'
+
+
+def test_cifar10_student_lr_is_warmup_times_cosine():
+    import math
+    schedule = Config.fromfile(
+        CIFAR10_DATA_FREE[0]).param_scheduler.architecture
+    lrs = _student_lrs(schedule, 400)
+    for t in (0, 1, 20, 39, 40, 41, 200, 399):
+        # mmengine's LinearLR reaches its end factor at iteration end - 1.
+        warmup = 0.01 + 0.99 * min(t, 39) / 39
+        cosine = (1 + math.cos(math.pi * t / 400)) / 2
+        assert lrs[t] == pytest.approx(0.1 * warmup * cosine, rel=1e-6)
+    # A run shorter than the warm-up (a timing calibration) still builds and
+    # ends on its own cosine.
+    short = _student_lrs(schedule, 6)
+    assert short[0] == pytest.approx(1e-3)
+    assert all(0 < lr < 0.1 for lr in short)
 
 
 @pytest.mark.parametrize('path', VARIANTS, ids=osp.basename)
-def test_warmup_variant_changes_only_the_student_schedule(path):
+def test_no_warmup_variant_changes_only_the_student_schedule(path):
     variant = Config.fromfile(path)
     base = Config.fromfile(osp.join(
         REPO, 'configs', 'cpsc',
-        osp.basename(path).replace('_warmup.py', '.py')))
-    warmup, cosine = variant.param_scheduler.architecture
-    assert (warmup.type, warmup.end, cosine.type, cosine.begin) == (
-        'LinearLR', 40, 'CosineAnnealingLR', 40)
+        osp.basename(path).replace('_no_warmup.py', '.py')))
+    [cosine] = variant.param_scheduler.architecture
+    assert (cosine.type, cosine.get('begin', 0)) == ('CosineAnnealingLR', 0)
     variant.param_scheduler.architecture = base.param_scheduler.architecture
     assert variant.to_dict() == base.to_dict()
 
 
-def test_warmup_variants_found():
+def test_no_warmup_variants_and_cifar10_methods_found():
     assert len(VARIANTS) == 2
+    # CPSC, CPSC-PAPER, DAFL, DFAD, ZSKT.
+    assert len(CIFAR10_DATA_FREE) == 5

@@ -47,12 +47,13 @@ def test_benchmark_block_is_the_benchmark_report(tmp_path):
     assert 'Machine: 2 CPU cores' in text
 
 
-def _variant_run(root, name, agreements, val, test=None, order=0):
+def _variant_run(root, name, agreements, val, test=None, order=0,
+                 **record):
     run = root / name
     (run / '20260101_000000' / 'vis_data').mkdir(parents=True)
     (run / 'variant.json').write_text(json.dumps(dict(
         name=name, description=f'{name} change', order=order,
-        config='configs/cpsc/x.py', options=[])))
+        config='configs/cpsc/x.py', options=[], **record)))
     lines = [dict(iter=50 * (i + 1), step=50 * (i + 1),
                   **{'gen.teacher_agreement': a})
              for i, a in enumerate(agreements)]
@@ -71,7 +72,7 @@ def test_variants_are_collected_from_their_runs_and_rendered(tmp_path):
     _variant_run(tmp_path, 'paper', [0.1] * 8 + [0.5, 0.7], [10.0, 30.0,
                                                              20.0], test=21.5)
     _variant_run(tmp_path, 'diverse', [0.2] * 10, [15.0, 25.0], test=26.0,
-                 order=-1)
+                 order=-1, schedule='no warm-up')
     _variant_run(tmp_path, 'running', [0.2] * 3, [12.0])  # not tested yet
     data = results_tables.collect_variants(os.fspath(tmp_path))
     first, second = data['variants']  # the untested run is left out
@@ -80,6 +81,8 @@ def test_variants_are_collected_from_their_runs_and_rendered(tmp_path):
     assert (second['val_final'], second['val_best']) == (20.0, 30.0)
     assert second['per_class_test'] == [20.5, 22.5]
     text = results_tables.render_variants(data)
-    assert '| paper | paper change | 20.00 | 30.00 | 60.0 % | 21.50 |' in text
-    assert '| diverse | diverse change | 25.00 | 25.00 | 20.0 % | 26.00 |' \
-        in text
+    # A record without a schedule ran the shipped one.
+    assert ('| paper | paper change | warm-up x cosine | 20.00 | 30.00 | '
+            '60.0 % | 21.50 |') in text
+    assert ('| diverse | diverse change | no warm-up | 25.00 | 25.00 | '
+            '20.0 % | 26.00 |') in text

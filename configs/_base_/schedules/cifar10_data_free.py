@@ -1,8 +1,9 @@
 # The data-free training budget shared by every CIFAR-10 method (CPSC and the
 # MMRazor baselines) on the CPU-sized WRN pair, so a comparison differs only in
 # the method: batch 256 of pseudo labels, the student trained by SGD (the
-# paper's lr 0.1, momentum 0.9, wd 5e-4) with a cosine to 0 over the run, the
-# generator's LR annealed the same way. max_iters is the budget knob;
+# paper's lr 0.1, momentum 0.9, wd 5e-4) with a linear warm-up over the first
+# student_warmup_iters iterations (from 0.01 x lr) then a cosine to 0, the
+# generator's LR annealed by a cosine. max_iters is the budget knob;
 # tools/benchmark.py --suite cifar10 sets it from its minutes per run.
 # Every forward pass runs under bfloat16 autocast (CPUAutocastOptimWrapper
 # for what an algorithm runs in optim_context, AutocastModulesHook for the
@@ -15,7 +16,21 @@ max_iters = 2000
 student_optim_wrapper = dict(
     type='CPUAutocastOptimWrapper',
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4))
-student_cosine = [dict(type='CosineAnnealingLR', by_epoch=False, eta_min=0.0)]
+# Why a warm-up: without it about half the CIFAR-10 runs lost the student in
+# its first iterations (loss stuck at chance for the rest of the run;
+# configs/cpsc/README.md, "Conditioning and diversity variants"), and a
+# 40-iteration warm-up rescued them. The paper's GPU recipe warms up too (10
+# epochs). It is part of the shared budget, so every method gets it. Both
+# schedulers start at 0: mmengine chains them and, with eta_min 0, both are
+# pure ratios, so the LR is lr x warm-up factor x cosine factor. That keeps
+# a run shorter than the warm-up (a timing calibration, a smoke test) valid,
+# which a cosine beginning at iteration 40 would refuse.
+student_warmup_iters = 40
+student_warmup_cosine = [
+    dict(type='LinearLR', start_factor=0.01, by_epoch=False, begin=0,
+         end=student_warmup_iters),
+    dict(type='CosineAnnealingLR', by_epoch=False, eta_min=0.0)
+]
 generator_cosine = [
     dict(type='CosineAnnealingLR', by_epoch=False, eta_min=0.0)
 ]
