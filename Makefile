@@ -9,9 +9,13 @@ STAMP := $(VENV)/.installed
 
 venv: $(STAMP)
 
-$(STAMP): requirements/runtime.txt requirements/tests.txt setup.py
+# The exact tested stack (requirements/constraints.txt) with mmcv-lite, the
+# CPU build of mmcv; the package itself only asks for lower bounds.
+$(STAMP): requirements/runtime.txt requirements/tests.txt \
+		requirements/constraints.txt setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -r requirements/runtime.txt -r requirements/tests.txt
+	$(PY) -m pip install --quiet -c requirements/constraints.txt \
+		-r requirements/runtime.txt -r requirements/tests.txt mmcv-lite
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 

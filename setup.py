@@ -28,7 +28,12 @@ setup(
     packages=find_packages(include=['mmrazor_cpsc', 'mmrazor_cpsc.*']),
     python_requires='>=3.8',
     install_requires=read_requirements('requirements/runtime.txt'),
-    extras_require={'tests': read_requirements('requirements/tests.txt')},
+    # mmcv comes the OpenMMLab way (full mmcv or mmcv-lite, see
+    # requirements/mminstall.txt); `pip install mmrazor-cpsc[mim]` adds it.
+    extras_require={
+        'mim': read_requirements('requirements/mminstall.txt'),
+        'tests': read_requirements('requirements/tests.txt'),
+    },
     license='Apache-2.0',
     zip_safe=False,
 )
