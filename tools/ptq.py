@@ -28,7 +28,8 @@ from mmrazor.utils import register_all_modules
 from torch.ao.quantization import disable_fake_quant, disable_observer
 
 from mmrazor_cpsc.compat import exit_distributed_cleanly
-from mmrazor_cpsc.utils.cli import load_config, parse_with_launch_args
+from mmrazor_cpsc.utils.cli import (config_errors_as_messages, load_config,
+                                    parse_with_launch_args)
 
 
 def parse_args():
@@ -89,5 +90,6 @@ def main():
 
 
 if __name__ == '__main__':
-    with exit_distributed_cleanly():
+    with exit_distributed_cleanly(), config_errors_as_messages(
+            'tools/ptq.py'):
         main()

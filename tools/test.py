@@ -14,7 +14,8 @@ from mmengine.runner import Runner
 from mmrazor.utils import register_all_modules
 
 from mmrazor_cpsc.compat import exit_distributed_cleanly
-from mmrazor_cpsc.utils.cli import (add_per_class_accuracy, load_config,
+from mmrazor_cpsc.utils.cli import (add_per_class_accuracy,
+                                    config_errors_as_messages, load_config,
                                     parse_with_launch_args)
 
 
@@ -58,5 +59,6 @@ def main():
 
 
 if __name__ == '__main__':
-    with exit_distributed_cleanly():
+    with exit_distributed_cleanly(), config_errors_as_messages(
+            'tools/test.py'):
         main()

@@ -10,9 +10,10 @@ from mmengine.runner import Runner
 from mmrazor.utils import register_all_modules
 
 from mmrazor_cpsc.compat import exit_distributed_cleanly
-from mmrazor_cpsc.utils.cli import (check_load_from, enable_amp,
-                                    find_resumable_checkpoint, load_config,
-                                    parse_with_launch_args, resolve_resume)
+from mmrazor_cpsc.utils.cli import (check_load_from, config_errors_as_messages,
+                                    enable_amp, find_resumable_checkpoint,
+                                    load_config, parse_with_launch_args,
+                                    resolve_resume)
 
 
 def parse_args():
@@ -49,5 +50,6 @@ def main():
 
 
 if __name__ == '__main__':
-    with exit_distributed_cleanly():
+    with exit_distributed_cleanly(), config_errors_as_messages(
+            'tools/train.py'):
         main()

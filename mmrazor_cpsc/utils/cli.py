@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import os.path as osp
-from typing import List, Optional
+from typing import Iterator, List, Optional
 
+import torch
 from mmengine.config import Config, DictAction
 
-from .config_checks import check_config, check_config_text
+from .config_checks import (ConfigError, check_component_arguments,
+                            check_config, check_config_text)
 
 
 def parse_with_launch_args(parser: argparse.ArgumentParser,
@@ -29,6 +32,16 @@ def parse_with_launch_args(parser: argparse.ArgumentParser,
     return args
 
 
+@contextlib.contextmanager
+def config_errors_as_messages(tool: str) -> Iterator[None]:
+    """Turn a :class:`ConfigError` raised inside into ``SystemExit`` with
+    its message (exit code 1, no traceback): the user's mistake, not ours."""
+    try:
+        yield
+    except ConfigError as error:
+        raise SystemExit(f'{tool}: {error}') from None
+
+
 def load_config(path: str, cfg_options: Optional[dict] = None,
                 work_dir: Optional[str] = None,
                 launcher: str = 'none') -> Config:
@@ -43,6 +56,7 @@ def load_config(path: str, cfg_options: Optional[dict] = None,
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
     check_config(cfg.to_dict())
+    check_component_arguments(cfg.to_dict())
     if work_dir is not None:
         cfg.work_dir = work_dir
     elif cfg.get('work_dir', None) is None:
@@ -83,7 +97,13 @@ def check_load_from(cfg: Config) -> None:
 
 
 def enable_amp(cfg: Config) -> None:
-    """Switch every optimiser wrapper (one, or one per part) to AMP."""
+    """Switch every optimiser wrapper (one, or one per part) to AMP; on a
+    machine without CUDA say at once that ``--amp`` needs one."""
+    if not torch.cuda.is_available():
+        raise ConfigError(
+            '--amp needs a CUDA GPU (mmengine\'s AmpOptimWrapper), and this '
+            'machine has none. Drop --amp: on CPU the CIFAR-10 configs '
+            'already run bfloat16 autocast (CPUAutocastOptimWrapper).')
     optim = cfg.optim_wrapper
     wrappers = ([v for k, v in optim.items() if isinstance(v, dict)]
                 if optim.get('constructor') else [optim])

@@ -1,12 +1,19 @@
 """Checks on a whole config before anything is built."""
 from __future__ import annotations
 
-from typing import Any, Iterator, Tuple
+import difflib
+import inspect
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 MMCLS_HELP = (
     'mmcls 1.x was renamed mmpretrain: write `mmpretrain::` instead of '
     "`mmcls::` and _scope_='mmpretrain' instead of 'mmcls'. (mmengine would "
     'otherwise try to pip-install mmcls 0.x, which breaks the environment.)')
+
+
+class ConfigError(ValueError):
+    """A config that cannot work, named with its fix; the tools print it as
+    a one-line-per-problem message instead of a traceback."""
 
 
 def _walk(node: Any, path: str = '') -> Iterator[Tuple[str, Any]]:
@@ -36,12 +43,164 @@ def find_mmcls_references(cfg: Any) -> list:
 def check_config_text(text: str, filename: str) -> None:
     """Refuse ``mmcls::`` before mmengine parses (and tries to install) it."""
     if 'mmcls::' in text:
-        raise ValueError(f'{filename} refers to `mmcls::`. {MMCLS_HELP}')
+        raise ConfigError(f'{filename} refers to `mmcls::`. {MMCLS_HELP}')
 
 
 def check_config(cfg: Any) -> None:
     """Raise a ValueError naming every ``mmcls`` reference in ``cfg``."""
     hits = find_mmcls_references(cfg)
     if hits:
-        raise ValueError(f'The config names the mmcls scope at {hits}. '
-                         f'{MMCLS_HELP}')
+        raise ConfigError(f'The config names the mmcls scope at {hits}. '
+                          f'{MMCLS_HELP}')
+
+
+# Keys a builder consumes before it calls the registered class.
+_CONSUMED_BY_BUILDER = {'type', '_scope_'}
+# (group key in a distiller, registry name, suffix the distiller appends to
+# the type): MMRazor's recorder manager builds ``type + 'Recorder'``.
+_DISTILLER_GROUPS = (('distill_losses', 'MODELS', ''),
+                     ('connectors', 'MODELS', ''),
+                     ('student_recorders', 'TASK_UTILS', 'Recorder'),
+                     ('teacher_recorders', 'TASK_UTILS', 'Recorder'))
+
+
+def _components(cfg: Dict) -> Iterator[Tuple[str, Dict, Any, str, str]]:
+    """The component dicts whose mistakes are checked, as (path, dict,
+    registry, type suffix, scope): the algorithm and its parts, distiller
+    losses, connectors and recorders, the loops, custom hooks and samplers.
+    Deeper dicts (init_cfg, mutator and pipeline settings) are left to the
+    builders that read them."""
+    from mmrazor import registry
+
+    def scoped(node: Dict, scope: str) -> str:
+        return node.get('_scope_', scope)
+
+    top_scope = cfg.get('default_scope') or 'mmrazor'
+    model = cfg.get('model')
+    if isinstance(model, dict):
+        scope = scoped(model, top_scope)
+        yield 'model', model, registry.MODELS, '', scope
+        parts = [(f'model.{key}', model.get(key))
+                 for key in ('architecture', 'teacher', 'generator')]
+        parts += [(f'model.teachers.{name}.build_cfg',
+                   teacher.get('build_cfg'))
+                  for name, teacher in (model.get('teachers') or {}).items()
+                  if isinstance(teacher, dict)]
+        for path, part in parts:
+            if isinstance(part, dict):
+                yield path, part, registry.MODELS, '', scoped(part, scope)
+        for key in ('distiller', 'generator_distiller'):
+            distiller = model.get(key)
+            if not isinstance(distiller, dict):
+                continue
+            yield (f'model.{key}', distiller, registry.MODELS, '',
+                   scoped(distiller, scope))
+            for group, registry_name, suffix in _DISTILLER_GROUPS:
+                for name, part in (distiller.get(group) or {}).items():
+                    if isinstance(part, dict):
+                        yield (f'model.{key}.{group}.{name}', part,
+                               getattr(registry, registry_name), suffix,
+                               scoped(part, scope))
+    for key in ('train_cfg', 'val_cfg', 'test_cfg'):
+        if isinstance(cfg.get(key), dict):
+            yield key, cfg[key], registry.LOOPS, '', top_scope
+    for i, hook in enumerate(cfg.get('custom_hooks') or []):
+        if isinstance(hook, dict):
+            yield f'custom_hooks[{i}]', hook, registry.HOOKS, '', top_scope
+    for split in ('train', 'val', 'test'):
+        sampler = (cfg.get(f'{split}_dataloader') or {}).get('sampler')
+        if isinstance(sampler, dict):
+            yield (f'{split}_dataloader.sampler', sampler,
+                   registry.DATA_SAMPLERS, '', top_scope)
+
+
+def accepted_arguments(cls: Any) -> Optional[List[str]]:
+    """The keyword arguments ``cls(...)`` accepts, following ``**kwargs``
+    up the class hierarchy (OpenMMLab classes forward them to their base,
+    and ``object`` takes none); None when it cannot be told (a signature
+    that cannot be read, a registered function with ``**kwargs``)."""
+    inits = ([klass.__dict__['__init__'] for klass in cls.__mro__
+              if '__init__' in klass.__dict__ and klass is not object]
+             if isinstance(cls, type) else [cls])
+    names: List[str] = []
+    for init in inits:
+        try:
+            params = list(inspect.signature(init).parameters.values())
+        except (TypeError, ValueError):
+            return None
+        names += [p.name for p in params if p.kind in (
+            p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != 'self']
+        if not any(p.kind is p.VAR_KEYWORD for p in params):
+            return names
+    # Forwarded all the way up: to object, which takes no arguments.
+    return names if isinstance(cls, type) else None
+
+
+def _suggest(word: str, choices: List[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else '.'
+
+
+def find_argument_mistakes(cfg: Dict) -> List[str]:
+    """Every checked component dict of ``cfg`` (see :func:`_components`)
+    whose ``type`` is unknown to its registry while a registered name is
+    close, or that passes an argument its class does not take: one message
+    each, with the fix."""
+    mistakes: List[str] = []
+    for path, node, registry, suffix, scope in _components(cfg):
+        type_name = node.get('type')
+        if not isinstance(type_name, str):
+            continue
+        full_name = (type_name if type_name.endswith(suffix) else
+                     type_name + suffix)
+        with registry.switch_scope_and_registry(scope) as scoped:
+            cls = scoped.get(full_name)
+            known = sorted(set(scoped.module_dict) | set(registry.module_dict))
+        if cls is None:
+            short = [name[:len(name) - len(suffix)] if suffix and
+                     name.endswith(suffix) else name for name in known]
+            hint = _suggest(type_name.split('.')[-1], short)
+            if hint != '.':
+                mistakes.append(f'{path}.type={type_name!r} is not a '
+                                f'registered {registry.name}{hint}')
+            continue
+        accepted = accepted_arguments(cls)
+        if accepted is None:
+            continue
+        accepted = list(dict.fromkeys(accepted))
+        for key in node:
+            if key not in accepted and key not in _CONSUMED_BY_BUILDER:
+                mistakes.append(
+                    f'{path}.{key}: {cls.__name__} takes no argument {key!r}'
+                    f'{_suggest(key, accepted)} ({cls.__name__} takes: '
+                    f"{', '.join(accepted)})")
+    return mistakes
+
+
+def find_value_mistakes(cfg: Dict) -> List[str]:
+    """Settings whose value cannot work, named with the key to change:
+    batch sizes and the iteration budget must be positive integers."""
+    mistakes = []
+    settings = [(f'{split}_dataloader.batch_size',
+                 (cfg.get(f'{split}_dataloader') or {}).get('batch_size'))
+                for split in ('train', 'val', 'test')]
+    settings += [(f'train_cfg.{key}', (cfg.get('train_cfg') or {}).get(key))
+                 for key in ('max_iters', 'max_epochs')]
+    for key, value in settings:
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            mistakes.append(f'{key} must be a positive integer, got '
+                            f'{value!r}: set it with --cfg-options {key}=N.')
+    return mistakes
+
+
+def check_component_arguments(cfg: Dict) -> None:
+    """Raise one ValueError naming every misspelt component argument or
+    type and every impossible setting in ``cfg`` (see
+    :func:`find_argument_mistakes`, :func:`find_value_mistakes`), before
+    anything is built and before the Runner prints the config."""
+    mistakes = find_value_mistakes(cfg) + find_argument_mistakes(cfg)
+    if mistakes:
+        raise ConfigError('the config has mistakes (nothing was built):\n  '
+                          + '\n  '.join(mistakes))

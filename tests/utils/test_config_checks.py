@@ -1,10 +1,19 @@
-"""The retired mmcls scope is refused before mmengine touches it."""
+"""Config mistakes are refused before anything is built: the retired mmcls
+scope, misspelt component arguments and types, impossible values, --amp
+without CUDA."""
+import glob
 import importlib.util
+import os.path as osp
+import subprocess
+import sys
 
 import pytest
+import torch
+from conftest import REPO
 
 from mmrazor_cpsc.utils import check_config
-from mmrazor_cpsc.utils.cli import load_config
+from mmrazor_cpsc.utils.cli import enable_amp, load_config
+from mmrazor_cpsc.utils.config_checks import ConfigError
 
 
 def test_mmcls_base_is_refused_before_parsing(tmp_path):
@@ -40,3 +49,82 @@ def test_check_config(cfg, bad):
 def test_missing_config_file(tmp_path):
     with pytest.raises(FileNotFoundError, match='does not exist'):
         load_config(str(tmp_path / 'nope.py'))
+
+
+CPSC_MNIST = osp.join(REPO, 'configs/cpsc/cpsc_lenet5bn_lenet5half_mnist.py')
+DAFL_MNIST = osp.join(REPO,
+                      'configs/baselines/dafl_lenet5bn_lenet5half_mnist.py')
+DISTILLER = 'model.distiller'
+
+
+@pytest.mark.parametrize('config,options,message', [
+    (CPSC_MNIST, {'model.genrator.img_size': 32},
+     "model.genrator: CPSCDataFreeDistillation takes no argument 'genrator';"
+     " did you mean 'generator'?"),
+    (CPSC_MNIST, {'model.student_step': 3},
+     "did you mean 'student_steps'?"),
+    (CPSC_MNIST, {'train_cfg.max_iter': 2},
+     "train_cfg.max_iter: IterBasedTrainLoop takes no argument 'max_iter'; "
+     "did you mean 'max_iters'?"),
+    (CPSC_MNIST, {'model.generator.latent_dims': 64},
+     "model.generator.latent_dims: CPSCGenerator takes no argument "
+     "'latent_dims'; did you mean 'latent_dim'?"),
+    (CPSC_MNIST, {f'{DISTILLER}.distill_losses.loss_ikd.type':
+                  'LogitDistanceLos'},
+     f"{DISTILLER}.distill_losses.loss_ikd.type='LogitDistanceLos' is not a "
+     "registered model; did you mean 'LogitDistanceLoss'?"),
+    (CPSC_MNIST, {f'{DISTILLER}.distill_losses.loss_ce.confirmaton': 'none'},
+     "did you mean 'confirmation'?"),
+    (CPSC_MNIST, {'model.generator_distiller.teacher_recorders.bn.type':
+                  'BNStatistic'},
+     "teacher_recorders.bn.type='BNStatistic' is not a registered task util;"
+     " did you mean 'BNStatistics'?"),
+    (CPSC_MNIST, {'train_dataloader.sampler.shufle': False},
+     "train_dataloader.sampler.shufle: InfiniteSampler takes no argument "
+     "'shufle'; did you mean 'shuffle'?"),
+    (CPSC_MNIST, {'train_dataloader.batch_size': 0},
+     'train_dataloader.batch_size must be a positive integer, got 0: set it '
+     'with --cfg-options train_dataloader.batch_size=N.'),
+    (CPSC_MNIST, {'train_cfg.max_iters': -5},
+     'train_cfg.max_iters must be a positive integer, got -5'),
+    (DAFL_MNIST, {'model.student_iters': 2},
+     "DAFLDataFreeDistillation takes no argument 'student_iters'; did you "
+     "mean 'student_iter'?"),
+])
+def test_common_mistakes_are_named_with_the_fix(config, options, message):
+    with pytest.raises(ConfigError) as error:
+        load_config(config, options)
+    assert message in str(error.value)
+
+
+def test_every_shipped_config_passes_the_checks():
+    configs = [path for path in glob.glob(
+        osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
+        if '_base_' not in path and 'tuning' not in path]
+    assert len(configs) > 30
+    for path in configs:
+        load_config(path)  # raises on a false alarm
+
+
+def test_a_tool_prints_the_mistake_not_a_traceback(tmp_path):
+    result = subprocess.run(
+        [sys.executable, 'tools/train.py', CPSC_MNIST, '--work-dir',
+         str(tmp_path), '--cfg-options', 'model.genrator.img_size=32'],
+        cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1
+    assert 'Traceback' not in result.stderr
+    assert ("tools/train.py: the config has mistakes (nothing was built):\n"
+            "  model.genrator: CPSCDataFreeDistillation takes no argument "
+            "'genrator'; did you mean 'generator'?") in result.stderr
+    # Nothing was started: no log, no config dump.
+    assert not list(tmp_path.iterdir())
+
+
+def test_amp_without_cuda_says_so():
+    cfg = load_config(CPSC_MNIST)
+    if torch.cuda.is_available():
+        enable_amp(cfg)
+        assert cfg.optim_wrapper.architecture.type == 'AmpOptimWrapper'
+    else:
+        with pytest.raises(ConfigError, match='--amp needs a CUDA GPU'):
+            enable_amp(cfg)
