@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 from collections import OrderedDict
 from typing import Dict
 
@@ -15,6 +16,22 @@ from ..compat import safe_mmengine_checkpoint_loading
 class TeacherCheckpointError(ValueError):
     """A checkpoint (of a teacher, or a generator) is missing, unsafe,
     unreadable or does not fit its model."""
+
+
+_ANSI = re.compile(r'\x1b\[[0-9;]*m')
+
+
+def _refused_global(message: str) -> str:
+    """What PyTorch's weights-only loader refused, in plain words: the global
+    its (long, ANSI-coloured) message names, or its reason when it names
+    none."""
+    message = _ANSI.sub('', message)
+    found = re.search(r'GLOBAL ([\w.]+)', message)
+    if found:
+        return f'its pickle stream asks for `{found.group(1)}`'
+    reason = re.search(r'WeightsUnpickler error: ([^\n]+)', message)
+    return ('its pickle stream holds objects other than weights'
+            + (f' ({reason.group(1).strip()})' if reason else ''))
 
 
 def read_state_dict(path: str,
@@ -39,11 +56,13 @@ def read_state_dict(path: str,
             checkpoint = torch.load(path, map_location='cpu', weights_only=True)
     except pickle.UnpicklingError as err:
         raise TeacherCheckpointError(
-            f'Refusing to load {role} checkpoint {path!r}: it contains pickled '
-            'objects other than weights, which could run code when loaded '
-            f'(weights-only loader said: {str(err).splitlines()[0]}). If you '
-            'trust the file, re-save it as a plain state dict: '
-            'torch.save(model.state_dict(), path).') from None
+            f'Refusing to load {role} checkpoint {path!r}: '
+            f'{_refused_global(str(err))}, which is neither a weight nor '
+            "mmengine's training metadata, and unpickling it could run code. "
+            'If you trust the file, re-save its weights as a plain state '
+            "dict: torch.save(torch.load(path, weights_only=False)"
+            "['state_dict'], path) (drop ['state_dict'] if the file is "
+            'already one).') from None
     except Exception as err:  # corrupt zip, truncated file, not a checkpoint
         raise TeacherCheckpointError(
             f'Cannot read {role} checkpoint {path!r}: {type(err).__name__}: '

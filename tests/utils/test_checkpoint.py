@@ -32,8 +32,37 @@ def test_pickle_payload_is_refused_and_never_runs(tmp_path):
     torch.save(state, path)
     with pytest.raises(TeacherCheckpointError) as err:
         load_teacher_checkpoint(teacher(), os.fspath(path))
-    assert 'evil_teacher.pth' in str(err.value)
-    assert 'could run code' in str(err.value)
+    message = str(err.value)
+    assert 'evil_teacher.pth' in message
+    # Plain text naming what was refused, and the fix.
+    assert 'asks for `io.open`' in message  # builtins.open pickles so
+    assert 'could run code' in message and 'torch.save(' in message
+    assert '\x1b[' not in message and '\n' not in message
+    assert not marker.exists()
+
+
+def test_payload_beside_training_metadata_is_refused(tmp_path):
+    # A checkpoint as mmengine/mmpretrain training writes it (message hub,
+    # numpy scalars: allow-listed) with one planted global: the planted
+    # global is named and never runs; without it the same file loads.
+    import numpy as np
+    from mmengine.logging import HistoryBuffer
+    marker = tmp_path / 'payload_ran'
+    source = teacher()
+    buffer = HistoryBuffer()
+    buffer.update(np.float64(0.5))
+    checkpoint = dict(
+        state_dict=source.state_dict(),
+        meta=dict(epoch=np.int64(3), seed=np.int32(0), dataset_meta=dict(
+            classes=['a', 'b'])),
+        message_hub=dict(log_scalars={'train/loss': buffer},
+                         runtime_info={'lr': np.float32(0.1)}))
+    torch.save(checkpoint, tmp_path / 'trained.pth')
+    load_teacher_checkpoint(teacher(), os.fspath(tmp_path / 'trained.pth'))
+    checkpoint['meta']['hook'] = Payload(os.fspath(marker))
+    torch.save(checkpoint, tmp_path / 'planted.pth')
+    with pytest.raises(TeacherCheckpointError, match='asks for `'):
+        load_teacher_checkpoint(teacher(), os.fspath(tmp_path / 'planted.pth'))
     assert not marker.exists()
 
 
