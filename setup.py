@@ -1,7 +1,34 @@
 """mmrazor-cpsc: CPSC-DFKD data-free knowledge distillation for MMRazor."""
+import os
 import os.path as osp
+import shutil
 
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+
+# What an installed OpenMMLab package carries beside its modules, in
+# <package>/.mim/: mim runs .mim/tools/train.py (`mim train mmrazor_cpsc`),
+# lists .mim/model-index.yml (`mim search`), and mmengine resolves a user
+# config's `_base_ = 'mmrazor_cpsc::cpsc/....py'` to .mim/configs/.
+MIM_FILES = ('configs', 'tools', 'model-index.yml')
+
+
+class BuildWithMimFiles(build_py):
+    """build_py that also copies MIM_FILES into mmrazor_cpsc/.mim of the
+    build, so wheels (and installs from the sdist) carry them."""
+
+    def run(self):
+        super().run()
+        here = osp.dirname(osp.abspath(__file__))
+        target = osp.join(self.build_lib, 'mmrazor_cpsc', '.mim')
+        for name in MIM_FILES:
+            src, dst = osp.join(here, name), osp.join(target, name)
+            if osp.isdir(src):
+                shutil.copytree(src, dst, dirs_exist_ok=True,
+                                ignore=shutil.ignore_patterns('__pycache__'))
+            else:
+                os.makedirs(target, exist_ok=True)
+                shutil.copy(src, dst)
 
 
 def read_requirements(path):
@@ -35,5 +62,6 @@ setup(
         'tests': read_requirements('requirements/tests.txt'),
     },
     license='Apache-2.0',
+    cmdclass={'build_py': BuildWithMimFiles},
     zip_safe=False,
 )

@@ -22,9 +22,18 @@ from . import compat  # noqa: E402
 
 compat.apply_all()
 
+# A user config inherits ours by package scope, as it would mmpretrain's:
+# `_base_ = ['mmrazor_cpsc::cpsc/cpsc_lenet5bn_lenet5half_mnist.py']` reads
+# the installed package's .mim/configs. mmengine resolves `pkg::` only for the
+# packages named in this table of its.
+from mmengine.config import utils as _mmengine_config_utils  # noqa: E402
+
+_mmengine_config_utils.MODULE2PACKAGE.setdefault('mmrazor_cpsc',
+                                                 'mmrazor-cpsc')
+
 # mmrazor.engine registers SeparateOptimWrapperConstructor, which CPSC
 # configs use; import it here so any entry point (mmengine's, ours) has it.
 import mmrazor.engine  # noqa: E402,F401
 
-from . import datasets, engine, models, structures  # noqa: E402,F401
+from . import datasets, engine, models, registry, structures  # noqa: E402,F401,E501
 from .version import __version__  # noqa: E402,F401

@@ -1,51 +1,68 @@
-"""The package as a user installs it: an sdist that builds, a wheel whose
-requirements leave an existing environment alone, and a clear message when
-mmcv is missing."""
+"""The package as a user installs it: an sdist that builds a wheel, a wheel
+whose requirements leave an existing environment alone and which carries the
+configs and tools (OpenMMLab's .mim layout), a user config outside the repo
+that inherits ours by package scope, and a clear message when mmcv is
+missing."""
 import os
+import os.path as osp
 import shutil
 import subprocess
 import sys
 import tarfile
 import zipfile
 
-from conftest import REPO
+import pytest
+import torch
+from conftest import REPO, TEACHER_CONFIG
+from mmengine.config import Config
+from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 
-SOURCES = ('setup.py', 'README.md', 'LICENSE', 'MANIFEST.in', 'requirements',
-           'mmrazor_cpsc', 'configs', 'tools')
+SOURCES = ('setup.py', 'README.md', 'LICENSE', 'MANIFEST.in',
+           'model-index.yml', 'requirements', 'mmrazor_cpsc', 'configs',
+           'tools')
 
 
-def _run(command, cwd):
+def _run(command, cwd, env=None):
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True,
-                            timeout=600)
+                            timeout=600, env=env)
     assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    return result
 
 
-def test_sdist_builds_a_wheel_with_lower_bounds_only(tmp_path):
-    source = tmp_path / 'src'
+@pytest.fixture(scope='module')
+def built(tmp_path_factory):
+    """sdist of a copy of the sources, then a wheel built from that sdist
+    alone (what a user installing from PyPI gets): (sdist, wheel) paths."""
+    root = tmp_path_factory.mktemp('build')
+    source = root / 'src'
     source.mkdir()
     for name in SOURCES:
-        src = os.path.join(REPO, name)
-        if os.path.isdir(src):
+        src = osp.join(REPO, name)
+        if osp.isdir(src):
             shutil.copytree(src, source / name, ignore=shutil.ignore_patterns(
                 '__pycache__', '*.egg-info'))
         else:
             shutil.copy(src, source / name)
     _run([sys.executable, 'setup.py', '-q', 'sdist', '-d',
-          os.fspath(tmp_path / 'sdist')], source)
-    [sdist] = os.listdir(tmp_path / 'sdist')
-    with tarfile.open(tmp_path / 'sdist' / sdist) as tar:
+          os.fspath(root / 'sdist')], source)
+    [sdist] = os.listdir(root / 'sdist')
+    _run([sys.executable, '-m', 'pip', 'wheel', '--no-deps',
+          '--no-build-isolation', '-q', '-w', os.fspath(root / 'wheel'),
+          os.fspath(root / 'sdist' / sdist)], root)
+    [wheel] = os.listdir(root / 'wheel')
+    return root / 'sdist' / sdist, root / 'wheel' / wheel
+
+
+def test_sdist_builds_a_wheel_with_lower_bounds_only(built):
+    sdist, wheel = built
+    with tarfile.open(sdist) as tar:
         names = {name.split('/', 1)[1] for name in tar.getnames()
                  if '/' in name}
-    for needed in ('LICENSE', 'requirements/runtime.txt',
+    for needed in ('LICENSE', 'model-index.yml', 'requirements/runtime.txt',
                    'requirements/mminstall.txt', 'requirements/tests.txt',
                    'mmrazor_cpsc/__init__.py'):
         assert needed in names, needed
-    # The wheel is built from the unpacked sdist alone: what PyPI users get.
-    _run([sys.executable, '-m', 'pip', 'wheel', '--no-deps',
-          '--no-build-isolation', '-q', '-w', os.fspath(tmp_path / 'wheel'),
-          os.fspath(tmp_path / 'sdist' / sdist)], tmp_path)
-    [wheel] = os.listdir(tmp_path / 'wheel')
-    with zipfile.ZipFile(tmp_path / 'wheel' / wheel) as archive:
+    with zipfile.ZipFile(wheel) as archive:
         [metadata] = [n for n in archive.namelist()
                       if n.endswith('.dist-info/METADATA')]
         lines = archive.read(metadata).decode().splitlines()
@@ -62,6 +79,49 @@ def test_sdist_builds_a_wheel_with_lower_bounds_only(tmp_path):
                for r in requires), requires
     assert 'License: Apache-2.0' in lines or any(
         line.startswith('License-Expression: Apache-2.0') for line in lines)
+
+
+def test_wheel_carries_configs_and_tools_the_mim_way(built):
+    _, wheel = built
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    mim = 'mmrazor_cpsc/.mim/'
+    for needed in ('model-index.yml', 'tools/train.py', 'tools/test.py',
+                   'configs/cpsc/metafile.yml',
+                   'configs/cpsc/cpsc_lenet5bn_lenet5half_mnist.py',
+                   'configs/_base_/cpsc_runtime.py'):
+        assert mim + needed in names, needed
+
+
+def test_installed_wheel_trains_a_user_config_from_anywhere(
+        built, tmp_path, fake_mnist_root):
+    _, wheel = built
+    site = tmp_path / 'site'
+    _run([sys.executable, '-m', 'pip', 'install', '--no-deps', '-q',
+          '--target', os.fspath(site), os.fspath(wheel)], tmp_path)
+    torch.manual_seed(0)
+    teacher = PRETRAIN_MODELS.build(Config.fromfile(TEACHER_CONFIG).model)
+    torch.save(teacher.state_dict(), tmp_path / 'teacher.pth')
+    # A user's own config, in a directory that is not the repo, inheriting
+    # a shipped config by package scope.
+    user = tmp_path / 'my_project'
+    user.mkdir()
+    (user / 'my_cpsc.py').write_text(
+        "_base_ = ['mmrazor_cpsc::cpsc/cpsc_lenet5bn_lenet5half_mnist.py']\n"
+        "model = dict(teacher_ckpt='../teacher.pth', student_steps=1,\n"
+        '             generator=dict(hidden_channels=8))\n'
+        'train_cfg = dict(max_iters=2, val_interval=2)\n'
+        'train_dataloader = dict(batch_size=16)\n'
+        f"val_dataloader = dict(dataset=dict(data_root={fake_mnist_root!r}))\n"
+        'custom_hooks = []\n')
+    env = dict(os.environ, PYTHONPATH=os.fspath(site), OMP_NUM_THREADS='1')
+    where = _run([sys.executable, '-c', 'import mmrazor_cpsc; '
+                  'print(mmrazor_cpsc.__file__)'], user, env)
+    assert where.stdout.strip().startswith(os.fspath(site))
+    train = osp.join(site, 'mmrazor_cpsc', '.mim', 'tools', 'train.py')
+    _run([sys.executable, train, 'my_cpsc.py', '--work-dir', 'work'], user,
+         env)
+    assert (user / 'work' / 'iter_2.pth').is_file()
 
 
 def test_missing_mmcv_names_the_install_command():

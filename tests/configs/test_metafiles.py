@@ -33,3 +33,16 @@ def test_metafile_lists_exactly_the_folder_configs(folder):
     assert sorted(listed) == on_disk
     for collection in meta['Collections']:
         assert osp.isfile(osp.join(REPO, collection['README']))
+
+
+def test_model_index_imports_every_metafile():
+    # mim reads model-index.yml (installed as .mim/model-index.yml) and
+    # follows its Import list; a metafile left out is invisible to
+    # `mim search`.
+    with open(osp.join(REPO, 'model-index.yml')) as f:
+        index = yaml.safe_load(f)
+    assert sorted(index['Import']) == sorted(
+        f'configs/{folder}/metafile.yml' for folder in FOLDERS)
+    on_disk = sorted(osp.relpath(p, REPO) for p in glob.glob(
+        osp.join(REPO, 'configs', '*', 'metafile.yml')))
+    assert sorted(index['Import']) == on_disk
