@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from typing import Dict
+from typing import Dict, Optional
 
 import torch
 
@@ -12,7 +12,8 @@ from ..compat import safe_mmengine_checkpoint_loading
 STUDENT_PREFIX = 'architecture.'
 
 
-def export_student(src: str, dst: str, prefix: str = STUDENT_PREFIX) -> Dict:
+def export_student(src: str, dst: str, prefix: str = STUDENT_PREFIX,
+                   dataset_meta: Optional[Dict] = None) -> Dict:
     """Write the student's weights of ``src`` to ``dst``.
 
     The output is ``{'state_dict': ..., 'meta': {...}}``, what mmpretrain's
@@ -25,6 +26,9 @@ def export_student(src: str, dst: str, prefix: str = STUDENT_PREFIX) -> Dict:
         dst (str): output path.
         prefix (str): key prefix of the student in the algorithm. Defaults to
             'architecture.' (MMRazor's name for the student).
+        dataset_meta (dict, optional): e.g. ``dict(classes=[...])``, stored
+            in ``meta['dataset_meta']``, where mmpretrain's ``init_model``
+            and inferencers read the class names from.
 
     Returns:
         dict: the written student state dict.
@@ -45,6 +49,8 @@ def export_student(src: str, dst: str, prefix: str = STUDENT_PREFIX) -> Dict:
     for key in ('iter', 'epoch'):
         if key in checkpoint.get('meta', {}):
             meta[key] = checkpoint['meta'][key]
+    if dataset_meta is not None:
+        meta['dataset_meta'] = dict(dataset_meta)
     os.makedirs(os.path.dirname(os.path.abspath(dst)), exist_ok=True)
     torch.save({'state_dict': student, 'meta': meta}, dst)
     return student

@@ -1,0 +1,3 @@
+from .to_grayscale import ToGrayscale
+
+__all__ = ['ToGrayscale']
