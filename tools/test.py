@@ -1,7 +1,7 @@
 """Evaluate a checkpoint on the config's test set.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out-metrics FILE]
-        [--per-class]
+        [--out PREDICTIONS.pkl] [--per-class]
         [--cfg-options key=value ...] [--launcher {none,pytorch,slurm,mpi}]
 """
 import argparse
@@ -15,6 +15,7 @@ from mmrazor.utils import register_all_modules
 
 from mmrazor_cpsc.compat import exit_distributed_cleanly
 from mmrazor_cpsc.utils.cli import (add_per_class_accuracy,
+                                    add_prediction_dump,
                                     config_errors_as_messages, load_config,
                                     parse_with_launch_args)
 
@@ -25,6 +26,8 @@ def parse_args():
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='the dir to save logs')
     parser.add_argument('--out-metrics', help='write the metrics as JSON here')
+    parser.add_argument('--out', help='dump every prediction to this .pkl '
+                        "(mmengine's DumpResults, as mmpretrain's test.py)")
     parser.add_argument('--per-class', action='store_true',
                         help='also measure the accuracy of every class '
                         '(and write the class names with --out-metrics)')
@@ -45,6 +48,8 @@ def main():
         cfg.model.teacher_ckpt = None
     if args.per_class:
         add_per_class_accuracy(cfg)
+    if args.out:
+        add_prediction_dump(cfg, args.out)
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
     if args.out_metrics and is_main_process():

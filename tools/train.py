@@ -1,7 +1,8 @@
 """Train with MMEngine's Runner: teachers, CPSC and any MMRazor algorithm.
 
-    python tools/train.py CONFIG [--work-dir DIR] [--resume] [--amp]
-        [--cfg-options key=value ...] [--launcher {none,pytorch,slurm,mpi}]
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CHECKPOINT]]
+        [--amp] [--auto-scale-lr] [--cfg-options key=value ...]
+        [--launcher {none,pytorch,slurm,mpi}]
 """
 import argparse
 
@@ -11,9 +12,10 @@ from mmrazor.utils import register_all_modules
 
 from mmrazor_cpsc.compat import exit_distributed_cleanly
 from mmrazor_cpsc.utils.cli import (check_load_from, config_errors_as_messages,
-                                    enable_amp, find_resumable_checkpoint,
-                                    load_config, parse_with_launch_args,
-                                    resolve_resume)
+                                    enable_amp, enable_auto_scale_lr,
+                                    find_resumable_checkpoint, load_config,
+                                    parse_with_launch_args, resolve_resume,
+                                    use_resume_checkpoint)
 
 
 def parse_args():
@@ -22,8 +24,13 @@ def parse_args():
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument('--amp', action='store_true',
                         help='enable automatic mixed precision')
-    parser.add_argument('--resume', action='store_true',
-                        help='resume from the latest checkpoint in work_dir')
+    parser.add_argument('--resume', nargs='?', const='auto', default=None,
+                        metavar='CHECKPOINT',
+                        help='resume from CHECKPOINT or, without one, from '
+                        'the newest complete checkpoint in work_dir')
+    parser.add_argument('--auto-scale-lr', action='store_true',
+                        help="scale the LRs by the total batch size over the "
+                        "config's auto_scale_lr.base_batch_size")
     return parse_with_launch_args(parser)
 
 
@@ -34,9 +41,13 @@ def main():
                       args.launcher)
     if args.amp:
         enable_amp(cfg)
-    cfg.resume = args.resume
-    if args.resume:
+    if args.auto_scale_lr:
+        enable_auto_scale_lr(cfg)
+    cfg.resume = args.resume is not None
+    if args.resume == 'auto':
         resolve_resume(cfg)
+    elif args.resume:
+        use_resume_checkpoint(cfg, args.resume)
     else:
         check_load_from(cfg)
     runner = Runner.from_cfg(cfg)

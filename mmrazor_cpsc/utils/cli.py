@@ -86,6 +86,19 @@ def add_per_class_accuracy(cfg: Config) -> None:
         cfg.test_evaluator = extended(evaluator)
 
 
+def add_prediction_dump(cfg: Config, path: str) -> None:
+    """``test.py --out``: also dump every prediction (mmengine's
+    ``DumpResults``: a pickled list, one dict per test image)."""
+    if not path.endswith(('.pkl', '.pickle')):
+        raise ConfigError(f'--out {path}: predictions are pickled; name the '
+                          'file *.pkl.')
+    evaluators = cfg.test_evaluator
+    if not isinstance(evaluators, (list, tuple)):
+        evaluators = [evaluators]
+    cfg.test_evaluator = list(evaluators) + [
+        dict(type='DumpResults', out_file_path=path)]
+
+
 def check_load_from(cfg: Config) -> None:
     """Name a missing ``load_from`` file before the Runner builds anything."""
     path = cfg.get('load_from', None)
@@ -151,6 +164,33 @@ def find_resumable_checkpoint(work_dir: str) -> Optional[str]:
         if _is_complete_checkpoint(path):
             return path
     return None
+
+
+def use_resume_checkpoint(cfg: Config, path: str) -> None:
+    """``--resume CHECKPOINT``: resume from that file, named when it is
+    missing or incomplete (a kill during a save)."""
+    if not osp.isfile(path):
+        raise ConfigError(f'--resume {path}: no such checkpoint. Without a '
+                          'path, --resume picks the newest complete one in '
+                          'the work dir.')
+    if not _is_complete_checkpoint(path):
+        raise ConfigError(f'--resume {path}: the file is incomplete or not '
+                          'a PyTorch checkpoint (interrupted save?); pick '
+                          'another, or --resume alone for the newest '
+                          'complete one.')
+    cfg.load_from = path
+
+
+def enable_auto_scale_lr(cfg: Config) -> None:
+    """``--auto-scale-lr``: mmengine scales every optimiser's LR by the
+    total batch size (batch x processes) over ``auto_scale_lr.
+    base_batch_size``, which the config must name."""
+    if not (cfg.get('auto_scale_lr') or {}).get('base_batch_size'):
+        raise ConfigError(
+            '--auto-scale-lr needs the batch size the config\'s LRs were '
+            'tuned for: add auto_scale_lr = dict(base_batch_size=N) to the '
+            'config (or --cfg-options auto_scale_lr.base_batch_size=N).')
+    cfg.auto_scale_lr.enable = True
 
 
 def resolve_resume(cfg: Config) -> None:

@@ -143,3 +143,71 @@ def test_non_finite_loss_names_term_iteration_and_last_checkpoint(
     last = osp.join(work_dir, 'iter_4.pth')
     assert f'Last good checkpoint: {last}' in message
     assert load_safely(last)['meta']['iter'] == 4  # intact
+
+
+def test_cli_parity_resume_path_auto_scale_lr_dumped_predictions(
+        tmp_path, fake_mnist_root, teacher_ckpt):
+    """MMRazor/mmpretrain habits: --resume CHECKPOINT, --auto-scale-lr,
+    test.py --out, tools/dist_test.sh."""
+    work_dir = os.fspath(tmp_path / 'work')
+    batch_16 = cpsc_options(fake_mnist_root, teacher_ckpt, 4)
+    # --auto-scale-lr with base batch 32 at batch 16: every LR halves.
+    run_tool('tools/train.py', MNIST_CONFIG, '--work-dir', work_dir,
+             '--auto-scale-lr', *batch_16, 'auto_scale_lr.base_batch_size=32')
+    lr = Config.fromfile(MNIST_CONFIG).optim_wrapper.architecture.optimizer.lr
+    saved = load_safely(osp.join(work_dir, 'iter_4.pth'))['optimizer']
+    initial = saved['architecture']['param_groups'][0]['initial_lr']
+    assert initial == pytest.approx(0.5 * lr)
+
+    # --resume CHECKPOINT: from iteration 2, although iter_4 is newer.
+    log = run_tool('tools/train.py', MNIST_CONFIG, '--work-dir', work_dir,
+                   '--resume', osp.join(work_dir, 'iter_2.pth'), *batch_16)
+    log = log.stdout + log.stderr
+    assert 'Iter(train) [3/4]' in log and 'Iter(train) [1/4]' not in log
+
+    # Mistakes named at once.
+    for args, message in (
+            (['--resume', osp.join(work_dir, 'nope.pth')],
+             'nope.pth: no such checkpoint'),
+            (['--auto-scale-lr'], 'add auto_scale_lr = dict(base_batch_size')):
+        result = subprocess.run(
+            [sys.executable, 'tools/train.py', MNIST_CONFIG, '--work-dir',
+             os.fspath(tmp_path / 'other'), *args, *batch_16], cwd=REPO,
+            capture_output=True, text=True, timeout=600)
+        assert result.returncode == 1 and message in result.stderr, \
+            result.stderr[-2000:]
+        assert 'Traceback' not in result.stderr
+
+    # test.py --out: one prediction per test image (40 in the fake set).
+    preds = os.fspath(tmp_path / 'preds.pkl')
+    run_tool('tools/test.py', MNIST_CONFIG, osp.join(work_dir, 'iter_4.pth'),
+             '--work-dir', os.fspath(tmp_path / 'test'), '--out', preds,
+             '--cfg-options', f'test_dataloader.dataset.data_root='
+             f'{fake_mnist_root}')
+    import pickle
+    with open(preds, 'rb') as f:
+        dumped = pickle.load(f)
+    assert len(dumped) == 40
+    assert {'pred_label', 'gt_label'} <= set(dumped[0])
+
+    # tools/dist_test.sh: two gloo processes evaluate the same checkpoint.
+    metrics = os.fspath(tmp_path / 'dist_metrics.json')
+    result = subprocess.run(
+        ['bash', 'tools/dist_test.sh', MNIST_CONFIG,
+         osp.join(work_dir, 'iter_4.pth'), '2', '--work-dir',
+         os.fspath(tmp_path / 'dist_test'), '--out-metrics', metrics,
+         '--cfg-options', 'env_cfg.dist_cfg.backend=gloo',
+         f'test_dataloader.dataset.data_root={fake_mnist_root}'],
+        cwd=REPO, capture_output=True, text=True, timeout=600,
+        env=dict(os.environ, PYTHON=sys.executable, OMP_NUM_THREADS='1',
+                 PORT='29517', PYTHONFAULTHANDLER='1'))
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+    with open(metrics) as f:
+        distributed = json.load(f)['accuracy/top1']
+    single = os.fspath(tmp_path / 'single_metrics.json')
+    run_tool('tools/test.py', MNIST_CONFIG, osp.join(work_dir, 'iter_4.pth'),
+             '--work-dir', os.fspath(tmp_path / 'test1'), '--out-metrics',
+             single, '--cfg-options',
+             f'test_dataloader.dataset.data_root={fake_mnist_root}')
+    with open(single) as f:
+        assert json.load(f)['accuracy/top1'] == pytest.approx(distributed)
