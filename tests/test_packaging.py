@@ -93,7 +93,7 @@ def test_wheel_carries_configs_and_tools_the_mim_way(built):
         assert mim + needed in names, needed
 
 
-def test_installed_wheel_trains_a_user_config_from_anywhere(
+def test_installed_wheel_searched_and_trained_through_mim_from_anywhere(
         built, tmp_path, fake_mnist_root):
     _, wheel = built
     site = tmp_path / 'site'
@@ -118,9 +118,13 @@ def test_installed_wheel_trains_a_user_config_from_anywhere(
     where = _run([sys.executable, '-c', 'import mmrazor_cpsc; '
                   'print(mmrazor_cpsc.__file__)'], user, env)
     assert where.stdout.strip().startswith(os.fspath(site))
-    train = osp.join(site, 'mmrazor_cpsc', '.mim', 'tools', 'train.py')
-    _run([sys.executable, train, 'my_cpsc.py', '--work-dir', 'work'], user,
-         env)
+    # mim finds the index and the tools in the installed package's .mim.
+    found = _run([sys.executable, '-m', 'mim', 'search', 'mmrazor_cpsc'],
+                 user, env).stdout
+    assert 'config id: cpsc_lenet5bn_lenet5half_mnist' in found
+    assert 'config id: dafl_wrn16-2_wrn16-1_cifar10' in found
+    _run([sys.executable, '-m', 'mim', 'train', 'mmrazor_cpsc', 'my_cpsc.py',
+          '--work-dir', 'work'], user, env)
     assert (user / 'work' / 'iter_2.pth').is_file()
 
 
