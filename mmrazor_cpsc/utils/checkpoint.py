@@ -6,6 +6,7 @@ import pickle
 import re
 from collections import OrderedDict
 from typing import Dict
+from urllib.parse import urlparse
 
 import torch
 from torch import nn
@@ -34,9 +35,62 @@ def _refused_global(message: str) -> str:
             + (f' ({reason.group(1).strip()})' if reason else ''))
 
 
+URL_SCHEMES = ('http://', 'https://')
+MODEL_ZOO_SCHEMES = ('open-mmlab://', 'openmmlab://', 'mmcls://')
+
+
+def _model_zoo_url(name: str) -> str:
+    """The http(s) URL behind an mmengine model-zoo name
+    (``open-mmlab://NAME``, ``mmcls://NAME``), from mmengine's own tables."""
+    from mmengine.runner.checkpoint import (get_external_models,
+                                            get_mmcls_models)
+    scheme, key = name.split('://', 1)
+    table = get_mmcls_models() if scheme == 'mmcls' else get_external_models()
+    if key not in table:
+        raise TeacherCheckpointError(
+            f'{name!r} is not in mmengine\'s model zoo table ({len(table)} '
+            'names, e.g. ' + ', '.join(sorted(table)[:3]) + '). Check the '
+            'name, or pass a URL or a file.')
+    return table[key]
+
+
+def fetch_checkpoint(path: str) -> str:
+    """A local file for ``path``: a file path as it is; an ``http(s)://``
+    URL or an mmengine model-zoo name downloaded once into the cache that
+    mmengine and ``torch.hub`` use (``<torch hub dir>/checkpoints``, the
+    file name of the URL; a ``NAME-<sha256 prefix>.pth`` name is checked
+    against its hash). Nothing is unpickled here."""
+    if path.startswith(MODEL_ZOO_SCHEMES):
+        path = _model_zoo_url(path)
+    if not path.startswith(URL_SCHEMES):
+        return path
+    name = os.path.basename(urlparse(path).path)
+    if not name:
+        raise TeacherCheckpointError(
+            f'{path!r} names no file; give the URL of the checkpoint itself.')
+    cache = os.path.join(torch.hub.get_dir(), 'checkpoints')
+    cached = os.path.join(cache, name)
+    if not os.path.isfile(cached):
+        os.makedirs(cache, exist_ok=True)
+        found = re.search(r'-([a-f0-9]{8,})\.', name)
+        try:
+            torch.hub.download_url_to_file(
+                path, cached, found.group(1) if found else None,
+                progress=False)
+        except Exception as err:  # HTTP errors, no network, hash mismatch
+            raise TeacherCheckpointError(
+                f'Cannot download {path!r}: {type(err).__name__}: {err}. '
+                'Check the URL and the network, or download the file '
+                'yourself and pass its path.') from None
+    return cached
+
+
 def read_state_dict(path: str,
                     role: str = 'teacher') -> Dict[str, torch.Tensor]:
     """Read a state dict with PyTorch's weights-only loader.
+
+    ``path`` is a file, an ``http(s)://`` URL or an mmengine model-zoo name
+    (``open-mmlab://...``), downloaded and cached by :func:`fetch_checkpoint`.
 
     Accepts a plain ``state_dict`` file or an mmengine checkpoint
     (``{'state_dict': ..., 'meta': ..., 'message_hub': ...}``). A file whose
@@ -46,6 +100,7 @@ def read_state_dict(path: str,
     Raises:
         TeacherCheckpointError: with the file name and what to do.
     """
+    path = fetch_checkpoint(path)
     if not os.path.isfile(path):
         raise TeacherCheckpointError(
             f'{role.capitalize()} checkpoint {path!r} does not exist. Check the '

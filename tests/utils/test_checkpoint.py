@@ -109,3 +109,72 @@ def test_wrong_architecture_lists_keys(tmp_path):
     assert '1 missing keys [head.fc.bias]' in message
     assert '1 unexpected keys [backbone.extra.weight]' in message
     assert 'backbone.features.0.weight: checkpoint (3, 1, 5, 5)' in message
+
+
+@pytest.fixture
+def local_server(tmp_path):
+    """An HTTP server on 127.0.0.1 serving tmp_path/'served'."""
+    import functools
+    import http.server
+    import threading
+    served = tmp_path / 'served'
+    served.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=os.fspath(served))
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield served, f'http://127.0.0.1:{server.server_address[1]}'
+    server.shutdown()
+    server.server_close()
+
+
+def test_url_teacher_is_downloaded_once_cached_and_loaded_safely(
+        tmp_path, local_server, monkeypatch):
+    import hashlib
+    served, base = local_server
+    # The download cache (torch.hub's, which mmengine uses), restored after.
+    monkeypatch.setattr(torch.hub, '_hub_dir',
+                        os.fspath(tmp_path / 'torch_home' / 'hub'))
+    source = teacher()
+    torch.save({'state_dict': source.state_dict(), 'meta': {'epoch': 1}},
+               served / 'teacher.pth')
+    target = teacher()
+    load_teacher_checkpoint(target, f'{base}/teacher.pth')
+    for key, value in source.state_dict().items():
+        assert torch.equal(target.state_dict()[key], value)
+    cached = tmp_path / 'torch_home' / 'hub' / 'checkpoints' / 'teacher.pth'
+    assert cached.is_file()
+    # Cached: served file gone, still loads.
+    (served / 'teacher.pth').unlink()
+    load_teacher_checkpoint(teacher(), f'{base}/teacher.pth')
+
+    # A planted payload behind a URL is refused like a local one.
+    marker = tmp_path / 'payload_ran'
+    state = teacher().state_dict()
+    state['extra'] = Payload(os.fspath(marker))
+    torch.save(state, served / 'evil.pth')
+    with pytest.raises(TeacherCheckpointError, match='asks for `'):
+        load_teacher_checkpoint(teacher(), f'{base}/evil.pth')
+    assert not marker.exists()
+
+    # torch.hub's NAME-<sha256 prefix>.pth convention is checked.
+    torch.save(teacher().state_dict(), served / 'real.pth')
+    digest = hashlib.sha256((served / 'real.pth').read_bytes()).hexdigest()
+    (served / 'real.pth').rename(served / 'teacher-deadbeef.pth')
+    with pytest.raises(TeacherCheckpointError, match='Cannot download'):
+        load_teacher_checkpoint(teacher(), f'{base}/teacher-deadbeef.pth')
+    (served / 'teacher-deadbeef.pth').rename(
+        served / f'teacher-{digest[:8]}.pth')
+    load_teacher_checkpoint(teacher(), f'{base}/teacher-{digest[:8]}.pth')
+
+    # A dead link names the URL and the fix.
+    with pytest.raises(TeacherCheckpointError,
+                       match=r"Cannot download .*missing\.pth.*HTTPError"):
+        load_teacher_checkpoint(teacher(), f'{base}/missing.pth')
+
+
+def test_model_zoo_name_resolves_through_mmengine_tables():
+    with pytest.raises(TeacherCheckpointError,
+                       match="not in mmengine's model zoo table"):
+        load_teacher_checkpoint(teacher(), 'open-mmlab://no_such_model')
