@@ -2,7 +2,7 @@
 
     python tools/visualize_generator.py CONFIG CHECKPOINT --out grid.png
         [--per-class 10] [--max-classes 10] [--seed 0]
-        [--real-reference] [--check-per-class N]
+        [--real-reference] [--check-per-class N] [--cfg-options k=v ...]
 
 Also reports how many grid images the checkpoint's teacher classifies as their
 row's class (the generator's health signal) and, with --real-reference, how
@@ -15,11 +15,12 @@ import argparse
 import mmrazor_cpsc  # noqa: F401
 import torch
 import torchvision
-from mmengine.config import Config
+from mmengine.config import DictAction
 from mmrazor.registry import MODELS
 
 from mmrazor_cpsc.utils import (load_state_dict_exactly, read_state_dict,
                                 sub_state_dict)
+from mmrazor_cpsc.utils.cli import config_errors_as_messages, load_config
 from mmrazor_cpsc.visualization import (class_rows, denormalize,
                                         load_real_pixels, nearest_real_labels)
 
@@ -39,6 +40,10 @@ def main():
     parser.add_argument(
         '--check-per-class', type=int, default=None,
         help='images per class for the two checks (default: the grid itself)')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, default={},
+        help='overrides of the config, as for tools/train.py (e.g. the '
+        'data root and normalisation of another dataset)')
     args = parser.parse_args()
     for name in ('per_class', 'max_classes', 'check_per_class'):
         value = getattr(args, name)
@@ -46,7 +51,7 @@ def main():
             parser.error(f"--{name.replace('_', '-')} must be at least 1, "
                          f'got {value}')
 
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config, args.cfg_options)
     if args.real_reference and 'test_dataloader' not in cfg:
         parser.error('--real-reference reads the real images from the '
                      "config's test_dataloader, which it does not have")
@@ -90,4 +95,5 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    with config_errors_as_messages('tools/visualize_generator.py'):
+        main()

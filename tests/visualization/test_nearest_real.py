@@ -44,7 +44,6 @@ def test_load_real_pixels_reads_the_evaluation_view(fake_mnist_root):
 
 def test_visualize_tool_reports_both_checks(tmp_path, fake_mnist_root):
     cfg = small_mnist_cfg()
-    cfg.test_dataloader.dataset.data_root = fake_mnist_root
     config = tmp_path / 'config.py'
     cfg.dump(os.fspath(config))
     torch.manual_seed(0)
@@ -55,7 +54,10 @@ def test_visualize_tool_reports_both_checks(tmp_path, fake_mnist_root):
     result = subprocess.run(
         [sys.executable, 'tools/visualize_generator.py', os.fspath(config),
          os.fspath(checkpoint), '--out', os.fspath(grid), '--per-class', '2',
-         '--check-per-class', '4', '--real-reference'],
+         '--check-per-class', '4', '--real-reference',
+         # The real images come from the config as overridden here.
+         '--cfg-options',
+         f'test_dataloader.dataset.data_root={fake_mnist_root}'],
         cwd=REPO, capture_output=True, text=True, timeout=300,
         env=dict(os.environ, OMP_NUM_THREADS='1'))
     assert result.returncode == 0, result.stderr[-3000:]
