@@ -1,6 +1,6 @@
 # What MMRazor's data-free baselines on MNIST share with each other and with
 # the CPSC demo: teacher LeNet-5-BN (from a local file; override with
-# --cfg-options model.teachers.lenet5.ckpt_path=PATH), student LeNet-5-half,
+# --cfg-options model.teacher_ckpt=PATH), student LeNet-5-half,
 # MMRazor's DAFL generator at CPSC's cost class, and the budget and student
 # optimiser of schedules/mnist_data_free.py. Children set the algorithm type,
 # the two distillers and, where upstream differs, the generator optimiser.

@@ -13,7 +13,7 @@ model = dict(
     architecture={{_base_.resnet18_cifar10}},
     # Supplied by you: an mmpretrain ResNet-34 CIFAR-10 checkpoint, e.g.
     # mmpretrain's resnet34_b16x8_cifar10_20210528-a8aa36a6.pth downloaded
-    # beforehand; override with --cfg-options model.teachers.res34.ckpt_path=
+    # beforehand; override with --cfg-options model.teacher_ckpt=
     teachers=dict(
         res34=dict(build_cfg={{_base_.resnet34_cifar10}},
                    ckpt_path='checkpoints/resnet34_cifar10.pth')))

@@ -1,6 +1,6 @@
 # What MMRazor's data-free baselines on the CPU-sized CIFAR-10 pair share with
 # each other and with CPSC's config: teacher WRN-16-2 (from a local file;
-# override with --cfg-options model.teachers.wrn16_2.ckpt_path=PATH), student
+# override with --cfg-options model.teacher_ckpt=PATH), student
 # WRN-16-1, MMRazor's DAFL generator at the cost class of CPSC's (30 MMAC per
 # image, 1.1 M parameters, 3 channels as upstream), and the budget, student
 # optimiser and CPU settings of schedules/cifar10_data_free.py. Children set

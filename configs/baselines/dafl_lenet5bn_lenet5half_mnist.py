@@ -4,7 +4,7 @@
 # the generator is re-headed to 1 channel and sized like CPSC's (see
 # configs/baselines/README.md for every change from upstream).
 #   python tools/train.py configs/baselines/dafl_lenet5bn_lenet5half_mnist.py \
-#       --cfg-options model.teachers.lenet5.ckpt_path=TEACHER.pth
+#       --cfg-options model.teacher_ckpt=TEACHER.pth
 _base_ = ['../_base_/mmrazor_dfkd_lenet5bn_lenet5half_mnist.py']
 t_logits = dict(from_student=False, recorder='lenet5_fc')
 

@@ -3,7 +3,7 @@
 # losses, optimisers, schedule and batch; mmpretrain scope, a local teacher
 # file and no CIFAR training set (see configs/baselines/README.md).
 #   tools/dist_train.sh configs/baselines/dafl_resnet34_resnet18_cifar10.py 8 \
-#       --cfg-options model.teachers.res34.ckpt_path=checkpoints/res34.pth
+#       --cfg-options model.teacher_ckpt=checkpoints/res34.pth
 _base_ = ['../_base_/mmrazor_dfkd_resnet34_resnet18_cifar10.py']
 batch_size = 256  # per GPU; upstream: 8 GPUs x 256
 max_iters = 250 * 120

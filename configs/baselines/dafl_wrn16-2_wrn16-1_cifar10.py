@@ -4,7 +4,7 @@
 # (configs/baselines/dafl_resnet34_resnet18_cifar10.py); the generator is
 # sized like CPSC's (configs/baselines/README.md).
 #   python tools/train.py configs/baselines/dafl_wrn16-2_wrn16-1_cifar10.py \
-#       --cfg-options model.teachers.wrn16_2.ckpt_path=TEACHER.pth
+#       --cfg-options model.teacher_ckpt=TEACHER.pth
 _base_ = ['../_base_/mmrazor_dfkd_wrn16-2_wrn16-1_cifar10.py']
 t_logits = dict(from_student=False, recorder='wrn16_2_fc')
 

@@ -3,7 +3,7 @@
 # pair and budget. MMRazor's classes and losses; only the generator is
 # re-headed to 1 channel and sized like CPSC's (configs/baselines/README.md).
 #   python tools/train.py configs/baselines/dfad_lenet5bn_lenet5half_mnist.py \
-#       --cfg-options model.teachers.lenet5.ckpt_path=TEACHER.pth
+#       --cfg-options model.teacher_ckpt=TEACHER.pth
 _base_ = ['../_base_/mmrazor_dfkd_lenet5bn_lenet5half_mnist.py']
 logits = dict(type='ModuleOutputs', source='head.fc')
 t_logits = dict(type='ModuleOutputs', source='lenet5.head.fc')

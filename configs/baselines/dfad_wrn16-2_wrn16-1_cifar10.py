@@ -4,7 +4,7 @@
 # first; configs/baselines/dfad_resnet34_resnet18_cifar10.py). The generator
 # is sized like CPSC's (configs/baselines/README.md).
 #   python tools/train.py configs/baselines/dfad_wrn16-2_wrn16-1_cifar10.py \
-#       --cfg-options model.teachers.wrn16_2.ckpt_path=TEACHER.pth
+#       --cfg-options model.teacher_ckpt=TEACHER.pth
 _base_ = ['../_base_/mmrazor_dfkd_wrn16-2_wrn16-1_cifar10.py']
 logits = dict(type='ModuleOutputs', source='head.fc')
 t_logits = dict(type='ModuleOutputs', source='wrn16_2.head.fc')

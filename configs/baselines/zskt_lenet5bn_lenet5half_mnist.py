@@ -5,7 +5,7 @@
 # generator is re-headed to 1 channel and sized like CPSC's
 # (configs/baselines/README.md).
 #   python tools/train.py configs/baselines/zskt_lenet5bn_lenet5half_mnist.py \
-#       --cfg-options model.teachers.lenet5.ckpt_path=TEACHER.pth
+#       --cfg-options model.teacher_ckpt=TEACHER.pth
 _base_ = ['../_base_/mmrazor_dfkd_lenet5bn_lenet5half_mnist.py']
 fc_pair = dict(preds_S=dict(from_student=True, recorder='fc'),
                preds_T=dict(from_student=False, recorder='lenet5_fc'))

@@ -5,7 +5,7 @@
 # scope, a local teacher file and no CIFAR training set
 # (see configs/baselines/README.md).
 #   tools/dist_train.sh configs/baselines/zskt_resnet34_resnet18_cifar10.py 8 \
-#       --cfg-options model.teachers.res34.ckpt_path=checkpoints/res34.pth
+#       --cfg-options model.teacher_ckpt=checkpoints/res34.pth
 _base_ = ['../_base_/mmrazor_dfkd_resnet34_resnet18_cifar10.py']
 batch_size = 16  # per GPU; upstream: 8 GPUs x 16
 iter_size = 50

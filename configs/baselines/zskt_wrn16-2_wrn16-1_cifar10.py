@@ -6,7 +6,7 @@
 # the ZSKT paper; the generator is sized like CPSC's and trained by Adam as
 # upstream (configs/baselines/README.md).
 #   python tools/train.py configs/baselines/zskt_wrn16-2_wrn16-1_cifar10.py \
-#       --cfg-options model.teachers.wrn16_2.ckpt_path=TEACHER.pth
+#       --cfg-options model.teacher_ckpt=TEACHER.pth
 _base_ = ['../_base_/mmrazor_dfkd_wrn16-2_wrn16-1_cifar10.py']
 fc_pair = dict(preds_S=dict(from_student=True, recorder='fc'),
                preds_T=dict(from_student=False, recorder='wrn16_2_fc'))

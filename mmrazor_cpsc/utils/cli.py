@@ -42,6 +42,24 @@ def config_errors_as_messages(tool: str) -> Iterator[None]:
         raise SystemExit(f'{tool}: {error}') from None
 
 
+def translate_teacher_key(cfg: Config) -> None:
+    """One teacher key for every algorithm: ``model.teacher_ckpt`` (CPSC's)
+    also sets the checkpoint of an MMRazor algorithm with one teacher
+    (``model.teachers.NAME.ckpt_path``), so the same override works for CPSC
+    and the DAFL / DFAD / ZSKT baselines."""
+    model = cfg.get('model')
+    if not isinstance(model, dict) or 'teacher_ckpt' not in model or \
+            not isinstance(model.get('teachers'), dict):
+        return
+    if len(model.teachers) != 1:
+        raise ConfigError(
+            f'model.teacher_ckpt is ambiguous with {len(model.teachers)} '
+            f'teachers ({", ".join(model.teachers)}): set '
+            'model.teachers.NAME.ckpt_path for each.')
+    [name] = model.teachers
+    model.teachers[name].ckpt_path = model.pop('teacher_ckpt')
+
+
 def load_config(path: str, cfg_options: Optional[dict] = None,
                 work_dir: Optional[str] = None,
                 launcher: str = 'none') -> Config:
@@ -55,6 +73,7 @@ def load_config(path: str, cfg_options: Optional[dict] = None,
     cfg.launcher = launcher
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    translate_teacher_key(cfg)
     check_config(cfg.to_dict())
     check_component_arguments(cfg.to_dict())
     if work_dir is not None:

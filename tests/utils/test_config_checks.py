@@ -128,3 +128,17 @@ def test_amp_without_cuda_says_so():
     else:
         with pytest.raises(ConfigError, match='--amp needs a CUDA GPU'):
             enable_amp(cfg)
+
+
+def test_one_teacher_key_for_cpsc_and_the_mmrazor_baselines():
+    cpsc = load_config(CPSC_MNIST, {'model.teacher_ckpt': 'my/teacher.pth'})
+    assert cpsc.model.teacher_ckpt == 'my/teacher.pth'
+    dafl = load_config(DAFL_MNIST, {'model.teacher_ckpt': 'my/teacher.pth'})
+    [teacher] = dafl.model.teachers.values()
+    assert teacher.ckpt_path == 'my/teacher.pth'
+    assert 'teacher_ckpt' not in dafl.model
+    with pytest.raises(ConfigError, match='ambiguous with 2 teachers'):
+        load_config(DAFL_MNIST, {
+            'model.teacher_ckpt': 'x.pth',
+            'model.teachers.second': dict(build_cfg=dict(type='X'),
+                                          ckpt_path='y.pth')})
