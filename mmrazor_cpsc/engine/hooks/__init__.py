@@ -4,8 +4,10 @@ from .cpu_memory_reuse_hook import CPUMemoryReuseHook
 from .metric_timeline_hook import MetricTimelineHook
 from .random_state_hook import RandomStateHook
 from .synthetic_grid_hook import SyntheticGridHook
+from .teacher_accuracy_hook import TeacherAccuracyHook
 
 __all__ = [
     'AutocastModulesHook', 'ChannelsLastHook', 'CPUMemoryReuseHook',
-    'MetricTimelineHook', 'RandomStateHook', 'SyntheticGridHook'
+    'MetricTimelineHook', 'RandomStateHook', 'SyntheticGridHook',
+    'TeacherAccuracyHook'
 ]
