@@ -5,7 +5,7 @@ import os
 import pickle
 import re
 from collections import OrderedDict
-from typing import Dict
+from typing import Dict, Optional
 from urllib.parse import urlparse
 
 import torch
@@ -174,3 +174,33 @@ def load_state_dict_exactly(model: nn.Module, state_dict: Dict[str,
 def load_teacher_checkpoint(model: nn.Module, path: str) -> None:
     """Load ``path`` into ``model`` strictly, explaining any mismatch."""
     load_state_dict_exactly(model, read_state_dict(path), path, 'teacher')
+
+
+def pretrained_weights(model_cfg: Dict) -> Optional[str]:
+    """Where the weights of a ``dict(cfg_path=..., pretrained=...)`` model
+    come from: ``pretrained`` itself when it is a path or URL, the model
+    zoo's ``Weights`` URL of ``cfg_path`` (its package's metafile, as
+    mmengine's ``get_model`` reads it) when it is True, None otherwise.
+
+    Reading the weights through :func:`read_state_dict` instead of
+    ``get_model(pretrained=True)`` keeps the weights-only loader on:
+    mmengine downloads model-zoo files with ``torch.hub.load_state_dict_from_url``,
+    which unpickles them fully."""
+    pretrained = model_cfg.get('pretrained')
+    if not pretrained or not model_cfg.get('cfg_path'):
+        return None
+    if isinstance(pretrained, str):
+        return pretrained
+    from mmengine.hub import get_config
+    try:
+        # Configs outside the model index come back without model_path.
+        url = get_config(model_cfg['cfg_path'], pretrained=True).get(
+            'model_path')
+    except AssertionError:  # listed, but without Weights
+        url = None
+    if not url:
+        raise TeacherCheckpointError(
+            f"{model_cfg['cfg_path']!r} has no pretrained weights in its "
+            "package's model index: pass pretrained=False and a checkpoint "
+            '(teacher_ckpt), or pretrained=PATH_OR_URL.')
+    return url

@@ -178,3 +178,46 @@ def test_model_zoo_name_resolves_through_mmengine_tables():
     with pytest.raises(TeacherCheckpointError,
                        match="not in mmengine's model zoo table"):
         load_teacher_checkpoint(teacher(), 'open-mmlab://no_such_model')
+
+
+def test_model_zoo_teacher_is_built_bare_and_loaded_safely(tmp_path,
+                                                            local_server,
+                                                            monkeypatch):
+    # teacher=dict(cfg_path=..., pretrained=URL): the weights come through
+    # the weights-only loader, not mmengine's get_model (full unpickling).
+    from mmpretrain.registry import MODELS as PRETRAIN_MODELS
+
+    from mmrazor_cpsc.models.algorithms.cpsc_data_free_distillation import \
+        CPSCDataFreeDistillation
+    from mmrazor_cpsc.utils.checkpoint import pretrained_weights
+    served, base = local_server
+    monkeypatch.setattr(torch.hub, '_hub_dir', os.fspath(tmp_path / 'hub'))
+    zoo = dict(cfg_path='mmpretrain::lenet/lenet5_mnist.py')
+    torch.manual_seed(1)
+    source = PRETRAIN_MODELS.build(dict(
+        type='ImageClassifier', backbone=dict(type='LeNet5', num_classes=10),
+        neck=None, head=dict(type='ClsHead')))
+    torch.save({'state_dict': source.state_dict()}, served / 'lenet.pth')
+    built = CPSCDataFreeDistillation._build_teacher(
+        dict(zoo, pretrained=f'{base}/lenet.pth'), None)
+    for key, value in source.state_dict().items():
+        assert torch.equal(built.state_dict()[key], value), key
+
+    marker = tmp_path / 'payload_ran'
+    state = source.state_dict()
+    state['extra'] = Payload(os.fspath(marker))
+    torch.save(state, served / 'evil.pth')
+    with pytest.raises(TeacherCheckpointError, match='asks for `'):
+        CPSCDataFreeDistillation._build_teacher(
+            dict(zoo, pretrained=f'{base}/evil.pth'), None)
+    assert not marker.exists()
+
+    # pretrained=True: the Weights URL of mmpretrain's model index (read,
+    # not downloaded, here).
+    url = pretrained_weights(dict(
+        cfg_path='mmpretrain::resnet/resnet18_8xb16_cifar10.py',
+        pretrained=True))
+    assert url.startswith('https://') and url.endswith('.pth')
+    with pytest.raises(TeacherCheckpointError,
+                       match='has no pretrained weights'):
+        pretrained_weights(dict(zoo, pretrained=True))

@@ -18,6 +18,7 @@ from torch import nn
 
 from ...structures import LabelledSamples
 from ...utils import load_teacher_checkpoint
+from ...utils.checkpoint import pretrained_weights
 
 # Sub-modules trained in each step, paired with their optim_wrapper key.
 GENERATOR_PARTS = ('generator', 'generator_distiller')
@@ -175,6 +176,13 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
     def _build_teacher(teacher: Union[BaseModel, Dict],
                        teacher_ckpt: Optional[str]) -> BaseModel:
         if isinstance(teacher, dict):
+            # A model-zoo teacher (cfg_path, pretrained=True or a URL) is
+            # built without weights and loaded safely below, not by
+            # get_model, which unpickles downloads fully.
+            weights = pretrained_weights(teacher)
+            if weights is not None:
+                teacher = dict(teacher, pretrained=False)
+                teacher_ckpt = teacher_ckpt or weights
             teacher = MODELS.build(teacher)
         if not isinstance(teacher, BaseModel):
             raise TypeError('CPSCDataFreeDistillation: teacher must be a config '
