@@ -180,9 +180,8 @@ def test_model_zoo_name_resolves_through_mmengine_tables():
         load_teacher_checkpoint(teacher(), 'open-mmlab://no_such_model')
 
 
-def test_model_zoo_teacher_is_built_bare_and_loaded_safely(tmp_path,
-                                                            local_server,
-                                                            monkeypatch):
+def test_model_zoo_teacher_is_built_bare_and_loaded_safely(
+        tmp_path, local_server, monkeypatch):
     # teacher=dict(cfg_path=..., pretrained=URL): the weights come through
     # the weights-only loader, not mmengine's get_model (full unpickling).
     from mmpretrain.registry import MODELS as PRETRAIN_MODELS
