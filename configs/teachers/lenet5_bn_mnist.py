@@ -30,3 +30,6 @@ param_scheduler = dict(type='CosineAnnealingLR', by_epoch=True, T_max=4)
 train_cfg = dict(by_epoch=True, max_epochs=4, val_interval=1)
 val_cfg = dict()
 test_cfg = dict()
+# Records the normalisation in every checkpoint, so a distillation config
+# that normalises differently is refused (TrainingDataMetaHook).
+custom_hooks = [dict(type='mmrazor.TrainingDataMetaHook')]

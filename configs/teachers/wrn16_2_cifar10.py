@@ -51,4 +51,7 @@ default_hooks = dict(logger=dict(type='LoggerHook', interval=50))
 custom_hooks = [
     dict(type='mmrazor.ChannelsLastHook'),
     dict(type='mmrazor.CPUMemoryReuseHook'),
+    # Records the normalisation in every checkpoint, so a distillation
+    # config that normalises differently is refused.
+    dict(type='mmrazor.TrainingDataMetaHook'),
 ]

@@ -5,7 +5,7 @@ import os
 import pickle
 import re
 from collections import OrderedDict
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 from urllib.parse import urlparse
 
 import torch
@@ -87,7 +87,14 @@ def fetch_checkpoint(path: str) -> str:
 
 def read_state_dict(path: str,
                     role: str = 'teacher') -> Dict[str, torch.Tensor]:
-    """Read a state dict with PyTorch's weights-only loader.
+    """The state dict of :func:`read_checkpoint`."""
+    return read_checkpoint(path, role)[0]
+
+
+def read_checkpoint(path: str, role: str = 'teacher'
+                    ) -> Tuple[Dict[str, torch.Tensor], Dict]:
+    """Read a state dict and its ``meta`` (empty for a plain state dict)
+    with PyTorch's weights-only loader.
 
     ``path`` is a file, an ``http(s)://`` URL or an mmengine model-zoo name
     (``open-mmlab://...``), downloaded and cached by :func:`fetch_checkpoint`.
@@ -122,7 +129,9 @@ def read_state_dict(path: str,
         raise TeacherCheckpointError(
             f'Cannot read {role} checkpoint {path!r}: {type(err).__name__}: '
             f'{err}. The file is corrupt or not a PyTorch checkpoint.') from None
+    meta = {}
     if isinstance(checkpoint, dict) and 'state_dict' in checkpoint:
+        meta = checkpoint.get('meta') or {}
         checkpoint = checkpoint['state_dict']
     if not isinstance(checkpoint, dict) or not all(
             isinstance(v, torch.Tensor) for v in checkpoint.values()):
@@ -134,7 +143,7 @@ def read_state_dict(path: str,
     if checkpoint and all(k.startswith(prefix) for k in checkpoint):
         checkpoint = OrderedDict((k[len(prefix):], v)
                                  for k, v in checkpoint.items())
-    return checkpoint
+    return checkpoint, meta
 
 
 def sub_state_dict(state_dict: Dict[str, torch.Tensor],
@@ -171,9 +180,13 @@ def load_state_dict_exactly(model: nn.Module, state_dict: Dict[str,
     model.load_state_dict(state_dict, strict=True)
 
 
-def load_teacher_checkpoint(model: nn.Module, path: str) -> None:
-    """Load ``path`` into ``model`` strictly, explaining any mismatch."""
-    load_state_dict_exactly(model, read_state_dict(path), path, 'teacher')
+def load_teacher_checkpoint(model: nn.Module, path: str) -> Dict:
+    """Load ``path`` into ``model`` strictly, explaining any mismatch;
+    returns the checkpoint's ``meta`` (what it was trained on, where
+    recorded)."""
+    state_dict, meta = read_checkpoint(path, 'teacher')
+    load_state_dict_exactly(model, state_dict, path, 'teacher')
+    return meta
 
 
 def pretrained_weights(model_cfg: Dict) -> Optional[str]:
@@ -204,3 +217,35 @@ def pretrained_weights(model_cfg: Dict) -> Optional[str]:
             "package's model index: pass pretrained=False and a checkpoint "
             '(teacher_ckpt), or pretrained=PATH_OR_URL.')
     return url
+
+
+def check_teacher_normalization(meta: Dict, data_preprocessor,
+                                teacher_ckpt: Optional[str]) -> None:
+    """Refuse a teacher whose checkpoint records a normalisation (mean, std,
+    channel order; ``TrainingDataMetaHook``) other than the data
+    preprocessor's that will feed it: it would see every image scaled
+    differently from its training, and say nothing."""
+    import numpy as np
+
+    from ..engine.hooks.training_data_meta_hook import (META_KEY,
+                                                        normalization_of)
+    recorded = (meta.get(META_KEY) or {}).get('normalization')
+    current = normalization_of(data_preprocessor if isinstance(
+        data_preprocessor, dict) else None)
+    if not recorded or not current:
+        return
+    same = (len(recorded['mean']) == len(current['mean'])
+            and np.allclose(recorded['mean'], current['mean'], atol=1e-2)
+            and np.allclose(recorded['std'], current['std'], atol=1e-2)
+            and recorded['to_rgb'] == current['to_rgb'])
+    if not same:
+        raise TeacherCheckpointError(
+            f'teacher_ckpt {teacher_ckpt!r} was trained with mean '
+            f"{recorded['mean']}, std {recorded['std']}, to_rgb "
+            f"{recorded['to_rgb']}; this config's data_preprocessor has mean "
+            f"{current['mean']}, std {current['std']}, to_rgb "
+            f"{current['to_rgb']}, so the teacher would see its images "
+            'scaled differently from its training. Give model.'
+            "data_preprocessor the teacher's values (e.g. --cfg-options "
+            f"model.data_preprocessor.mean=\"{recorded['mean']}\" "
+            f"model.data_preprocessor.std=\"{recorded['std']}\").")

@@ -197,7 +197,7 @@ def test_model_zoo_teacher_is_built_bare_and_loaded_safely(
         type='ImageClassifier', backbone=dict(type='LeNet5', num_classes=10),
         neck=None, head=dict(type='ClsHead')))
     torch.save({'state_dict': source.state_dict()}, served / 'lenet.pth')
-    built = CPSCDataFreeDistillation._build_teacher(
+    built, _ = CPSCDataFreeDistillation._build_teacher(
         dict(zoo, pretrained=f'{base}/lenet.pth'), None)
     for key, value in source.state_dict().items():
         assert torch.equal(built.state_dict()[key], value), key

@@ -5,9 +5,10 @@ from .metric_timeline_hook import MetricTimelineHook
 from .random_state_hook import RandomStateHook
 from .synthetic_grid_hook import SyntheticGridHook
 from .teacher_accuracy_hook import TeacherAccuracyHook
+from .training_data_meta_hook import TrainingDataMetaHook
 
 __all__ = [
     'AutocastModulesHook', 'ChannelsLastHook', 'CPUMemoryReuseHook',
     'MetricTimelineHook', 'RandomStateHook', 'SyntheticGridHook',
-    'TeacherAccuracyHook'
+    'TeacherAccuracyHook', 'TrainingDataMetaHook'
 ]

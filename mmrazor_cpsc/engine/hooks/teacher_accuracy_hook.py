@@ -62,6 +62,7 @@ class TeacherAccuracyHook(Hook):
             return
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
+        self._compare_classes(runner, model)
         teachers = _teachers(model)
         if not teachers:
             runner.logger.warning('TeacherAccuracyHook: the model has no '
@@ -92,6 +93,28 @@ class TeacherAccuracyHook(Hook):
                 raise RuntimeError(message)
             if top1 < warn_below:
                 runner.logger.warning(message)
+
+    @staticmethod
+    def _compare_classes(runner, model: nn.Module) -> None:
+        """The teacher's training classes (its checkpoint's meta) against
+        the validation set's: a different number stops the run, other
+        names in the same number warn."""
+        teacher_classes = getattr(model, 'teacher_classes', None)
+        val_classes = getattr(runner.val_loop.dataloader.dataset, 'metainfo',
+                              {}).get('classes')
+        if not teacher_classes or not val_classes or \
+                list(teacher_classes) == list(val_classes):
+            return
+        message = (f'the teacher was trained on {len(teacher_classes)} '
+                   f'classes {list(teacher_classes)[:10]}, the validation set '
+                   f'has {len(val_classes)}: {list(val_classes)[:10]}.')
+        if len(teacher_classes) != len(val_classes):
+            raise RuntimeError(
+                f'{message} Point val_dataloader (and test_dataloader) at '
+                "the teacher's dataset, or use a teacher of this one.")
+        runner.logger.warning(
+            f'{message} Same number, other names: check that class i means '
+            'the same thing to both.')
 
     def _count_correct(self, model: nn.Module, teachers: Dict[str, nn.Module],
                        loader) -> Dict[str, tuple]:

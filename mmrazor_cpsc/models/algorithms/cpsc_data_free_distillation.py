@@ -18,7 +18,8 @@ from torch import nn
 
 from ...structures import LabelledSamples
 from ...utils import load_teacher_checkpoint
-from ...utils.checkpoint import pretrained_weights
+from ...utils.checkpoint import (check_teacher_normalization,
+                                 pretrained_weights)
 
 # Sub-modules trained in each step, paired with their optim_wrapper key.
 GENERATOR_PARTS = ('generator', 'generator_distiller')
@@ -136,7 +137,14 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
         self.reset_generator_optimizer = reset_generator_optimizer
         self._warned_small_batch = False
 
-        self.teacher = self._build_teacher(teacher, teacher_ckpt)
+        self.teacher, teacher_meta = self._build_teacher(teacher,
+                                                         teacher_ckpt)
+        check_teacher_normalization(teacher_meta, data_preprocessor,
+                                    teacher_ckpt)
+        # The classes the teacher was trained on (mmengine records them),
+        # for TeacherAccuracyHook to compare with the validation set's.
+        self.teacher_classes = (teacher_meta.get('dataset_meta')
+                                or {}).get('classes')
         self.generator = MODELS.build(generator)
         self.generator_augment = (MODELS.build(generator_augment)
                                   if generator_augment else nn.Identity())
@@ -174,7 +182,10 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
 
     @staticmethod
     def _build_teacher(teacher: Union[BaseModel, Dict],
-                       teacher_ckpt: Optional[str]) -> BaseModel:
+                       teacher_ckpt: Optional[str]
+                       ) -> Tuple[BaseModel, Dict]:
+        """The teacher, loaded from ``teacher_ckpt`` when given, and that
+        checkpoint's ``meta`` (empty without one)."""
         if isinstance(teacher, dict):
             # A model-zoo teacher (cfg_path, pretrained=True or a URL) is
             # built without weights and loaded safely below, not by
@@ -187,13 +198,14 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
         if not isinstance(teacher, BaseModel):
             raise TypeError('CPSCDataFreeDistillation: teacher must be a config '
                             f'dict or a BaseModel, got {type(teacher)}.')
+        meta = {}
         if teacher_ckpt:
-            load_teacher_checkpoint(teacher, teacher_ckpt)
+            meta = load_teacher_checkpoint(teacher, teacher_ckpt)
             # Keep the runner's init_weights() from overwriting loaded weights.
             teacher._is_init = True
         teacher.requires_grad_(False)
         teacher.eval()
-        return teacher
+        return teacher, meta
 
     def _check_generator_fits_models(self) -> None:
         """Dry-run two synthetic images through both models and distillers.
