@@ -62,6 +62,10 @@ def collect_benchmark(out: str) -> Dict:
     bundle = dict(command=info['command'], budget=info['budget'],
                   machine=info.get('machine'), iters=info['iters'],
                   runs=_read(osp.join(out, 'results.json')))
+    # A method whose budget was timed again (its first timing ran beside
+    # another job) says so in the table.
+    if info.get('recalibrated'):
+        bundle['recalibrated'] = info['recalibrated']
     for name in ('references', 'overhead'):
         path = osp.join(out, f'{name}.json')
         if osp.isfile(path):
@@ -160,9 +164,13 @@ def render_variants(data: Dict) -> str:
 
 
 def render_benchmark(data: Dict) -> str:
-    return results_markdown(data['runs'], data.get('overhead'),
+    text = results_markdown(data['runs'], data.get('overhead'),
                             data['command'], data['budget'],
                             data.get('references'), data.get('machine'))
+    for method, record in sorted(data.get('recalibrated', {}).items()):
+        text += (f"\n{method}: iterations timed again alone ({record['first']}"
+                 f" -> {record['now']}): {record['why']}.\n")
+    return text
 
 
 def render_speed(data: Dict) -> str:

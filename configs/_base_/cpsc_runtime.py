@@ -13,7 +13,9 @@ default_hooks = dict(
 )
 # Checkpoints carry every rank's random state, so --resume continues the noise
 # and label streams exactly where an uninterrupted run would be.
-custom_hooks = [dict(type='RandomStateHook')]
+# The teacher's validation top-1 is logged before the first iteration (a
+# wrong teacher or normalisation shows at once; the run is unchanged).
+custom_hooks = [dict(type='RandomStateHook'), dict(type='TeacherAccuracyHook')]
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),

@@ -26,4 +26,8 @@ param_scheduler = dict(
     generator={{_base_.generator_cosine}})
 # The same CPU memory setting as the CPSC MNIST config (a speed setting; the
 # benchmark compares methods, not allocators).
-custom_hooks = [dict(type='RandomStateHook'), dict(type='CPUMemoryReuseHook')]
+custom_hooks = [
+    dict(type='RandomStateHook'), dict(type='CPUMemoryReuseHook'),
+    # The teacher's validation top-1 before the first iteration.
+    dict(type='TeacherAccuracyHook')
+]

@@ -86,3 +86,18 @@ def test_variants_are_collected_from_their_runs_and_rendered(tmp_path):
             '60.0 % | 21.50 |') in text
     assert ('| diverse | diverse change | no warm-up | 25.00 | 25.00 | '
             '20.0 % | 26.00 |') in text
+
+
+def test_a_retimed_budget_is_stated_under_the_table(tmp_path):
+    run = dict(method='ZSKT', seed=0, iters=245, top1_test=30.0,
+               top1_final=30.0, top1_best=31.0, wall_s=700.0,
+               s_per_iter=2.9, peak_rss_mb=1000, curve=[])
+    (tmp_path / 'benchmark.json').write_text(json.dumps(dict(
+        command='python tools/benchmark.py', budget='12 minutes',
+        iters=dict(ZSKT=245), recalibrated=dict(ZSKT=dict(
+            first=74, now=245, why='first timing ran beside another job')))))
+    (tmp_path / 'results.json').write_text(json.dumps([run]))
+    data = results_tables.collect_benchmark(os.fspath(tmp_path))
+    text = results_tables.render_benchmark(data)
+    assert ('ZSKT: iterations timed again alone (74 -> 245): first timing '
+            'ran beside another job.') in text

@@ -49,4 +49,6 @@ cpu_hooks = [
     dict(type='CPUMemoryReuseHook'),
     dict(type='ChannelsLastHook'),
     dict(type='AutocastModulesHook', modules=['generator']),
+    # The teacher's validation top-1 before the first iteration.
+    dict(type='TeacherAccuracyHook'),
 ]
