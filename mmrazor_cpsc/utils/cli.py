@@ -3,15 +3,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import os
 import os.path as osp
+import warnings
 from typing import Iterator, List, Optional
 
 import torch
 from mmengine.config import Config, DictAction
 
 from .config_checks import (ConfigError, check_component_arguments,
-                            check_config, check_config_text)
+                            check_config, check_config_text,
+                            find_parse_time_knob_overrides)
 
 
 def parse_with_launch_args(parser: argparse.ArgumentParser,
@@ -60,6 +63,26 @@ def translate_teacher_key(cfg: Config) -> None:
     model.teachers[name].ckpt_path = model.pop('teacher_ckpt')
 
 
+def _val_and_test_datasets(cfg: Config) -> tuple:
+    return tuple(copy.deepcopy((cfg.get(f'{split}_dataloader') or {}).get(
+        'dataset')) for split in ('val', 'test'))
+
+
+def _warn_if_val_and_test_parted(before: tuple, after: tuple) -> None:
+    """A config whose validation and test sets were the same data, of which
+    --cfg-options changed one: say so (tools/test.py would evaluate the
+    other)."""
+    if before[0] is None or before[0] != before[1] or after[0] == after[1]:
+        return
+    changed = 'val' if after[0] != before[0] else 'test'
+    other = 'test' if changed == 'val' else 'val'
+    warnings.warn(
+        f'--cfg-options changed {changed}_dataloader.dataset but not '
+        f'{other}_dataloader.dataset, which were the same data in this '
+        f'config: {other} still reads the old data. Override both if the '
+        'data moved.', stacklevel=3)
+
+
 def load_config(path: str, cfg_options: Optional[dict] = None,
                 work_dir: Optional[str] = None,
                 launcher: str = 'none') -> Config:
@@ -72,7 +95,13 @@ def load_config(path: str, cfg_options: Optional[dict] = None,
     cfg = Config.fromfile(path)
     cfg.launcher = launcher
     if cfg_options:
+        knobs = find_parse_time_knob_overrides(cfg.to_dict(), cfg_options)
+        if knobs:
+            raise ConfigError('\n  '.join(['--cfg-options that would do '
+                                           'nothing:'] + knobs))
+        before = _val_and_test_datasets(cfg)
         cfg.merge_from_dict(cfg_options)
+        _warn_if_val_and_test_parted(before, _val_and_test_datasets(cfg))
     translate_teacher_key(cfg)
     check_config(cfg.to_dict())
     check_component_arguments(cfg.to_dict())

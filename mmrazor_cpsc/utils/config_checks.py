@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import re
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 MMCLS_HELP = (
@@ -204,3 +205,60 @@ def check_component_arguments(cfg: Dict) -> None:
     if mistakes:
         raise ConfigError('the config has mistakes (nothing was built):\n  '
                           + '\n  '.join(mistakes))
+
+
+# Top-level keys mmengine's Runner (and our tools) read themselves; any other
+# top-level key of a config is a value its files copied into other places
+# when they were parsed (``{{_base_.x}}``).
+RUNNER_KEYS = frozenset((
+    'model', 'work_dir', 'train_dataloader', 'val_dataloader',
+    'test_dataloader', 'train_cfg', 'val_cfg', 'test_cfg', 'auto_scale_lr',
+    'optim_wrapper', 'param_scheduler', 'val_evaluator', 'test_evaluator',
+    'default_hooks', 'custom_hooks', 'data_preprocessor', 'load_from',
+    'resume', 'launcher', 'env_cfg', 'log_processor', 'log_level',
+    'visualizer', 'default_scope', 'randomness', 'experiment_name',
+    'custom_imports', 'cfg', 'dist_cfg'))
+
+
+def _places_holding(node: Any, value: Any, path: str = '') -> List[str]:
+    """Config paths whose value equals ``value`` (lists and tuples alike)."""
+    def same(a, b):
+        if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+            return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        return type(a) is type(b) and a == b
+
+    found = [path] if path and same(node, value) else []
+    if isinstance(node, dict):
+        for key, child in node.items():
+            found += _places_holding(child, value,
+                                     f'{path}.{key}' if path else str(key))
+    elif isinstance(node, (list, tuple)) and not found:
+        for i, child in enumerate(node):
+            found += _places_holding(child, value, f'{path}.{i}')
+    return found
+
+
+def find_parse_time_knob_overrides(cfg: Dict, options: Dict) -> List[str]:
+    """Overrides of top-level config variables that the config only copied
+    elsewhere when it was parsed: accepted by mmengine, they change nothing.
+    One message per such key, naming the places its value was copied to."""
+    mistakes = []
+    for key in options:
+        if '.' in key or key not in cfg or key in RUNNER_KEYS:
+            continue
+        value = cfg[key]
+        if isinstance(value, dict):
+            continue
+        rest = {k: v for k, v in cfg.items() if k != key}
+        # A list element is set through its list (key=[...]).
+        places = list(dict.fromkeys(
+            re.sub(r'(\.\d+)+$', '', p) for p in _places_holding(rest, value)
+            if p.split('.')[0] in RUNNER_KEYS))
+        fix = (' Override the keys it went to instead (those holding its '
+               'value now): --cfg-options ' + ' '.join(
+                   f'{place}=...' for place in places) if places else
+               ' Nothing reads it after parsing.')
+        mistakes.append(
+            f'{key} is a value the config copied into other keys when it was '
+            'parsed; overriding it now would change nothing.' + fix)
+    return mistakes

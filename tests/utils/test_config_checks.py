@@ -142,3 +142,35 @@ def test_one_teacher_key_for_cpsc_and_the_mmrazor_baselines():
             'model.teacher_ckpt': 'x.pth',
             'model.teachers.second': dict(build_cfg=dict(type='X'),
                                           ckpt_path='y.pth')})
+
+
+CIFAR_CPSC = osp.join(REPO, 'configs/cpsc/cpsc_wrn16-2_wrn16-1_cifar10.py')
+
+
+@pytest.mark.parametrize('config,key,value,places', [
+    (CPSC_MNIST, 'mnist_root', '/my/data',
+     'val_dataloader.dataset.data_root=... '
+     'test_dataloader.dataset.data_root=...'),
+    (CPSC_MNIST, 'mnist_mean', [1.0], 'model.data_preprocessor.mean=...'),
+    (CIFAR_CPSC, 'max_iters', 5, 'train_cfg.max_iters=...'),
+])
+def test_parse_time_knobs_are_refused_with_the_keys_that_work(
+        config, key, value, places):
+    # Accepted silently, these overrides changed nothing: the config had
+    # copied their values elsewhere when it was parsed.
+    with pytest.raises(ConfigError) as error:
+        load_config(config, {key: value})
+    message = str(error.value)
+    assert f'{key} is a value the config copied into other keys' in message
+    assert places in message
+
+
+def test_moving_only_the_validation_data_is_reported():
+    with pytest.warns(UserWarning, match='changed val_dataloader.dataset but '
+                      'not test_dataloader.dataset'):
+        load_config(CPSC_MNIST, {'val_dataloader.dataset.data_root': '/x'})
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('error', UserWarning)
+        load_config(CPSC_MNIST, {'val_dataloader.dataset.data_root': '/x',
+                                 'test_dataloader.dataset.data_root': '/x'})
