@@ -96,6 +96,25 @@ PER_CLASS_METRIC = 'single-label/recall_classwise'
 CPSC_TYPE = 'CPSCDataFreeDistillation'
 
 
+def refuse_other_data_without_teacher(parser: argparse.ArgumentParser,
+                                      args: argparse.Namespace,
+                                      tool: str) -> None:
+    """--cfg-options that move the data (dataloaders, normalisation) with
+    no --teacher-ckpt: the tool would train the suite's own teacher on the
+    suite's data and distil that. Refused, naming the options."""
+    moved = sorted(k for k in args.cfg_options
+                   if k.split('.')[0].endswith('_dataloader')
+                   or k.startswith('model.data_preprocessor'))
+    if moved and not args.teacher_ckpt and not args.report_only:
+        suite = f"{args.suite} suite's" if getattr(args, 'suite', None) \
+            else "suite's"
+        parser.error(
+            f'--cfg-options change the data ({", ".join(moved)}), but without '
+            f'--teacher-ckpt {tool} trains the {suite} own teacher on its '
+            'own data and distils that. Pass --teacher-ckpt of a teacher of '
+            'your data.')
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     from mmengine.config import DictAction
     parser = argparse.ArgumentParser(
@@ -160,6 +179,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         parser.error(f'config file(s) not found: {", ".join(missing)}')
     if args.teacher_ckpt and not osp.isfile(args.teacher_ckpt):
         parser.error(f'--teacher-ckpt {args.teacher_ckpt}: no such file.')
+    refuse_other_data_without_teacher(parser, args, 'the benchmark')
     args.tuned_options = {}
     if args.tuned:
         if not osp.isfile(args.tuned):

@@ -35,7 +35,8 @@ from typing import Any, Dict, List, Optional
 
 # tools/ is on sys.path when this file runs as a script.
 from benchmark import (METRIC, _abs, iterations_in, prepare_config,
-                       run_training, train_classifier)
+                       refuse_other_data_without_teacher, run_training,
+                       train_classifier)
 
 KNOB_TYPES = ('float', 'int')
 
@@ -77,6 +78,7 @@ def parse_args(argv=None) -> argparse.Namespace:
             parser.error(f'{flag} must be positive, got {value}.')
     if args.teacher_ckpt and not osp.isfile(args.teacher_ckpt):
         parser.error(f'--teacher-ckpt {args.teacher_ckpt}: no such file.')
+    refuse_other_data_without_teacher(parser, args, 'every trial')
     return args
 
 

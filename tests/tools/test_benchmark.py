@@ -130,6 +130,11 @@ def test_minutes_budget_two_methods_two_seeds(tmp_path, fake_mnist_root,
     (['--iters', '5', '--configs', 'configs/nope.py'], 'not found'),
     (['--iters', '5', '--names', 'A'], '--names has 1 entries'),
     (['--iters', '5', '--teacher-ckpt', '/no/such.pth'], 'no such file'),
+    # Moving the data without a teacher of that data would distil the
+    # suite's own teacher: refused.
+    (['--iters', '5', '--cfg-options',
+      'val_dataloader.dataset.data_root=/my/data'],
+     "trains the mnist suite's own teacher on its own data"),
 ])
 def test_bad_arguments_are_named(argv, message, capsys, tmp_path):
     with pytest.raises(SystemExit):

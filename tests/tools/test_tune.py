@@ -138,3 +138,13 @@ def test_shipped_spaces_are_valid(suite):
     # Every method is tuned over its learning rates and updates per step.
     for method in spaces['methods'].values():
         assert {'student_lr', 'generator_lr'} <= set(method['space'])
+
+
+def test_other_data_without_a_teacher_is_refused(capsys, tmp_path):
+    with pytest.raises(SystemExit):
+        tune.parse_args([os.path.join(REPO, 'configs', 'tuning',
+                                      'cifar10_search_spaces.py'),
+                         '--out', os.fspath(tmp_path), '--cfg-options',
+                         'val_dataloader.dataset.data_root=/my/data'])
+    err = capsys.readouterr().err
+    assert "every trial trains the suite's own teacher" in err
