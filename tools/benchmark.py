@@ -216,7 +216,12 @@ def prepare_config(config: str, options: Dict, teacher_ckpt: str, iters: int,
                    work_dir: str):
     """The method's config at the benchmark's budget, dumped to work_dir."""
     from mmengine.config import Config
+    from mmrazor_cpsc.utils.config_checks import \
+        find_parse_time_knob_overrides
     cfg = Config.fromfile(_abs(config))
+    knobs = find_parse_time_knob_overrides(cfg.to_dict(), options)
+    if knobs:
+        raise SystemExit('benchmark: ' + ' '.join(knobs))
     cfg.merge_from_dict(options)
     if 'teachers' in cfg.model:  # MMRazor's data-free algorithms
         for teacher in cfg.model.teachers.values():

@@ -218,3 +218,12 @@ def test_per_class_section_names_the_class_each_method_loses_most():
     assert benchmark.per_class_markdown(
         [dict(method='A', seed=0)], reference) == []
     assert benchmark.per_class_markdown(runs, dict(teacher_top1_test=1)) == []
+
+
+def test_a_parse_time_knob_in_the_options_is_refused(tmp_path):
+    # Accepted, it would change nothing in the dumped config of every run.
+    with pytest.raises(SystemExit, match='mnist_root is a value the config '
+                       'copied'):
+        benchmark.prepare_config(CONFIGS[0], {'mnist_root': '/my/data'},
+                                 'teacher.pth', 4, 16, 2, 0,
+                                 os.fspath(tmp_path))
