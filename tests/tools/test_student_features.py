@@ -1,0 +1,42 @@
+"""tools/student_features.py tells a dead student from a live one (on the
+CIFAR-10 pair, whose last BN-ReLU feeds the pooled features)."""
+import os
+import sys
+
+import torch
+from conftest import REPO, build_algorithm
+from mmengine.config import Config
+
+sys.path.insert(0, os.path.join(REPO, 'tools'))
+from student_features import student_features  # noqa: E402
+
+CIFAR_CPSC = os.path.join(REPO, 'configs', 'cpsc',
+                          'cpsc_wrn16-2_wrn16-1_cifar10.py')
+
+
+def test_dead_final_relu_is_reported(tmp_path, tiny_cifar10_root):
+    cfg = Config.fromfile(CIFAR_CPSC)
+    cfg.model.teacher_ckpt = None
+    cfg.model.generator.hidden_channels = 8
+    cfg.val_dataloader.dataset.per_class = 2
+    cfg.val_dataloader.dataset.dataset.data_root = tiny_cifar10_root
+    torch.manual_seed(0)
+    algorithm, _ = build_algorithm(cfg)
+    live = tmp_path / 'live.pth'
+    torch.save(dict(state_dict=algorithm.state_dict()), live)
+    record = student_features(cfg, os.fspath(live))
+    assert record['images'] == 20
+    assert record['zero_feature_fraction'] < 1.0
+    # Kill the student's last BN-ReLU: every feature 0, one answer.
+    norms = [m for m in algorithm.architecture.modules()
+             if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    with torch.no_grad():
+        norms[-1].weight.zero_()
+        norms[-1].bias.fill_(-1.0)
+    dead = tmp_path / 'dead.pth'
+    torch.save(dict(state_dict=algorithm.state_dict()), dead)
+    record = student_features(cfg, os.fspath(dead))
+    assert record['zero_feature_fraction'] == 1.0
+    assert record['distinct_predictions_eval_bn'] == 1
+    assert record['distinct_predictions_batch_bn'] == 1
+    assert record['last_bn_mean_shift'] == -1.0
