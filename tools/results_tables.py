@@ -8,6 +8,8 @@
         docs/results/cifar10_cpu_speed.json
     python tools/results_tables.py collect-variants work_dirs/variants \
         docs/results/cifar10_cpsc_variants.json
+    python tools/results_tables.py collect-probes work_dirs/probes2 \
+        docs/results/cifar10_collapse_probes.json
     python tools/results_tables.py render      # rewrite every marked block
     python tools/results_tables.py check       # exit 1 if a block is stale
 
@@ -19,14 +21,17 @@ recorded into one committed JSON file under docs/results/. A markdown file
     ...
     <!-- /results -->
 
-where KIND is ``benchmark``, ``tuning``, ``cpu_speed`` or ``variants`` and FILE
-a path under docs/results/. ``collect-variants`` reads every sub-folder of OUT
+where KIND is ``benchmark``, ``tuning``, ``cpu_speed``, ``variants`` or
+``probes`` and FILE a path under docs/results/. ``collect-variants`` reads every sub-folder of OUT
 that holds a ``variant.json`` (name, description, config, options: what the
 run was) and a ``test_metrics.json`` (tools/test.py --per-class on the last
 checkpoint), with the run's mmengine scalars. ``render`` regenerates each
 block from its file; ``check`` (run by the test suite) fails when a block
 differs from what its file gives, so no number in a marked block can be
-edited by hand or go stale.
+edited by hand or go stale. ``collect-probes`` reads the same
+``variant.json`` from short runs stopped early on purpose (no test
+checkpoint): how far each got, its validation points and its student's
+logit distance when it stopped.
 """
 from __future__ import annotations
 
@@ -144,6 +149,67 @@ def collect_variants(out: str) -> Dict:
     return dict(variants=variants)
 
 
+def collect_probes(out: str) -> Dict:
+    """Short diagnostic runs, stopped early: validation only, never test."""
+    probes = []
+    for run in sorted(osp.dirname(p) for p in glob.glob(
+            osp.join(out, '*', 'variant.json'))):
+        scalars = _latest_scalars(run)
+        train = [r for r in scalars if 'gen.loss' in r]
+        student = [r for r in train if 'stu.loss_ikd' in r]
+        if not train:
+            raise SystemExit(f'results_tables: {run} logged no training.')
+        features = osp.join(run, 'features_timeline.json')
+        timeline = ([dict(iter=int(re.search(r'iter_(\d+)',
+                                             r['checkpoint']).group(1)),
+                          top1_real=r['top1_eval_bn'],
+                          zero_feature_fraction=r['zero_feature_fraction'])
+                     for r in _read(features)]
+                    if osp.isfile(features) else None)
+        probes.append(dict(
+            _read(osp.join(run, 'variant.json')),
+            feature_timeline=timeline,
+            iters_logged=max(r['iter'] for r in train),
+            val_points=[dict(iter=r['step'], top1=r['accuracy/top1'])
+                        for r in scalars if 'accuracy/top1' in r],
+            last_stu_loss_ikd=(dict(iter=student[-1]['iter'],
+                                    value=student[-1]['stu.loss_ikd'])
+                               if student else None)))
+    if not probes:
+        raise SystemExit(f'results_tables: no */variant.json in {out}.')
+    probes.sort(key=lambda v: (v.get('order', 0), v['name']))
+    return dict(probes=probes)
+
+
+def render_probes(data: Dict) -> str:
+    lines = ['| probe | what changes | seed | iterations logged | validation '
+             'top-1 (iteration) | student L_IKD term, last logged |',
+             '|---|---|---|---|---|---|']
+    for p in data['probes']:
+        val = ', '.join(f"{v['top1']:.2f} ({v['iter']})"
+                        for v in p['val_points']) or '-'
+        ikd = p['last_stu_loss_ikd']
+        ikd = f"{ikd['value']:.2f} (iteration {ikd['iter']})" if ikd else '-'
+        lines.append(f"| {p['name']} | {p['description']} | {p['seed']} | "
+                     f"{p['iters_logged']} | {val} | {ikd} |")
+    timelines = [p for p in data['probes'] if p.get('feature_timeline')]
+    if timelines:
+        iters = sorted({t['iter'] for p in timelines
+                        for t in p['feature_timeline']})
+        lines += ['', 'Student pooled features that are exactly 0 on '
+                  'validation images, by checkpoint (`tools/'
+                  'student_features.py`, 500 images):', '',
+                  '| probe | ' + ' | '.join(f'iter {i}' for i in iters) + ' |',
+                  '|---|' + '---|' * len(iters)]
+        for p in timelines:
+            by_iter = {t['iter']: t['zero_feature_fraction']
+                       for t in p['feature_timeline']}
+            lines.append(f"| {p['name']} | " + ' | '.join(
+                f'{100 * by_iter[i]:.1f} %' if i in by_iter else '-'
+                for i in iters) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
 # What a variant record without a ``schedule`` ran: the shipped student LR.
 SHIPPED_SCHEDULE = 'warm-up x cosine'
 
@@ -187,7 +253,7 @@ def render_speed(data: Dict) -> str:
 
 RENDERERS: Dict[str, Callable[[Dict], str]] = dict(
     benchmark=render_benchmark, tuning=tuning_markdown, cpu_speed=render_speed,
-    variants=render_variants)
+    variants=render_variants, probes=render_probes)
 
 
 def documents() -> List[str]:
@@ -219,7 +285,7 @@ def main(argv=None) -> int:
         description=__doc__.splitlines()[0],
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     sub = parser.add_subparsers(dest='action', required=True)
-    for kind in ('benchmark', 'tuning', 'speed', 'variants'):
+    for kind in ('benchmark', 'tuning', 'speed', 'variants', 'probes'):
         collect = sub.add_parser(f'collect-{kind}')
         collect.add_argument('out', help='the output folder of the run')
         collect.add_argument('target', help='docs/results/NAME.json')
@@ -228,7 +294,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.action.startswith('collect-'):
         collector = dict(benchmark=collect_benchmark, tuning=collect_tuning,
-                         speed=collect_speed, variants=collect_variants)[
+                         speed=collect_speed, variants=collect_variants,
+                         probes=collect_probes)[
                              args.action[len('collect-'):]]
         _write(collector(args.out), args.target)
         print(f'results_tables: wrote {args.target}')

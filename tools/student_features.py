@@ -1,14 +1,15 @@
 """How alive a distilled student is on real images: a collapse diagnosis.
 
-    python tools/student_features.py CONFIG CHECKPOINT [--images 1000]
-        [--out FILE.json] [--cfg-options k=v ...]
+    python tools/student_features.py CONFIG CHECKPOINT [CHECKPOINT ...]
+        [--images 1000] [--out FILE.json] [--cfg-options k=v ...]
 
 On the config's validation images (every k-th, up to --images): top-1 with
 the student's BN in eval mode and with batch statistics, how many distinct
 classes it predicts, the fraction of its pooled features (the head's input)
 that are exactly zero, and the mean shift (bias) of its last BN layer. A
 student whose last ReLU died has all features zero and one prediction, in
-both BN modes.
+both BN modes. Several checkpoints of one run (iter_10.pth iter_20.pth ...)
+give a timeline: when the student died.
 """
 import argparse
 import json
@@ -62,20 +63,25 @@ def student_features(cfg, checkpoint: str, images: int = 1000) -> dict:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
-    parser.add_argument('checkpoint')
+    parser.add_argument('checkpoints', nargs='+', metavar='checkpoint')
     parser.add_argument('--images', type=int, default=1000)
     parser.add_argument('--out', help='write the record as JSON here')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         default={})
     args = parser.parse_args()
     torch.set_num_threads(1)
-    record = student_features(load_config(args.config, args.cfg_options),
-                              args.checkpoint, args.images)
-    record.update(config=args.config, checkpoint=args.checkpoint)
-    print(json.dumps(record, indent=1))
+    cfg = load_config(args.config, args.cfg_options)
+    records = []
+    for checkpoint in args.checkpoints:
+        record = student_features(cfg, checkpoint, args.images)
+        record.update(config=args.config, checkpoint=checkpoint)
+        print(json.dumps(record), flush=True)
+        records.append(record)
     if args.out:
         with open(args.out, 'w') as f:
-            json.dump(record, f, indent=1)
+            # One checkpoint: its record, as before; several: the timeline.
+            json.dump(records[0] if len(records) == 1 else records, f,
+                      indent=1)
 
 
 if __name__ == '__main__':

@@ -101,3 +101,36 @@ def test_a_retimed_budget_is_stated_under_the_table(tmp_path):
     text = results_tables.render_benchmark(data)
     assert ('ZSKT: iterations timed again alone (74 -> 245): first timing '
             'ran beside another job.') in text
+
+
+def test_probes_are_collected_with_their_feature_timeline(tmp_path):
+    for name, seed, stu, timeline in (
+            ('dead', 0, [18.0], [(10, 0.25), (20, 1.0)]),
+            ('head start', 1, [], None)):  # stopped before the student began
+        run = tmp_path / name
+        (run / '1' / 'vis_data').mkdir(parents=True)
+        (run / 'variant.json').write_text(json.dumps(dict(
+            name=name, description=f'{name} change', seed=seed,
+            command='python tools/train.py x.py')))
+        lines = [{'gen.loss': 1.0, 'iter': 19, 'step': 19}]
+        lines += [{'gen.loss': 1.0, 'stu.loss_ikd': v, 'iter': 38, 'step': 38}
+                  for v in stu]
+        lines += [{'accuracy/top1': 10.0, 'step': 30}]
+        (run / '1' / 'vis_data' / 'scalars.json').write_text(
+            '\n'.join(json.dumps(line) for line in lines) + '\n')
+        if timeline:
+            (run / 'features_timeline.json').write_text(json.dumps([
+                dict(checkpoint=f'{run}/iter_{i}.pth', top1_eval_bn=10.0,
+                     zero_feature_fraction=z) for i, z in timeline]))
+    data = results_tables.collect_probes(os.fspath(tmp_path))
+    dead, head_start = data['probes']
+    assert dead['last_stu_loss_ikd'] == dict(iter=38, value=18.0)
+    assert head_start['last_stu_loss_ikd'] is None
+    assert head_start['iters_logged'] == 19
+    text = results_tables.render_probes(data)
+    assert ('| dead | dead change | 0 | 38 | 10.00 (30) | 18.00 (iteration '
+            '38) |') in text
+    assert '| head start | head start change | 1 | 19 | 10.00 (30) | - |' \
+        in text
+    assert '| dead | 25.0 % | 100.0 % |' in text
+    assert 'head start |' not in text.split('by checkpoint')[1]

@@ -3,6 +3,7 @@ real Runner, trial 0 as shipped, validation (never test) scores, resume."""
 import json
 import os
 import os.path as osp
+import statistics
 import subprocess
 import sys
 
@@ -148,3 +149,21 @@ def test_other_data_without_a_teacher_is_refused(capsys, tmp_path):
                          'val_dataloader.dataset.data_root=/my/data'])
     err = capsys.readouterr().err
     assert "every trial trains the suite's own teacher" in err
+
+
+def test_calibration_times_cpsc_after_its_generator_head_start(
+        tmp_path, tiny_cifar10_root, teacher_file):
+    # Head-start iterations skip the student and are cheaper: timing them
+    # would give CPSC more iterations than the budget holds.
+    work = tmp_path / 'calibration'
+    options = {'model.student_start_iter': 3,
+               'val_dataloader.dataset.dataset.data_root': tiny_cifar10_root,
+               'val_dataloader.dataset.per_class': 2}
+    iters, s_per_iter = benchmark.iterations_in(
+        1.0, 'CPSC calibration', 'configs/cpsc/cpsc_wrn16-2_wrn16-1_cifar10.py',
+        options, teacher_file, 3, 20, 0, os.fspath(work))
+    times = json.loads((work / 'timeline.json').read_text())['iter_times_s']
+    assert len(times) == 3 + 3
+    # After the head start, the first two (allocator warm-up) are dropped.
+    assert s_per_iter == statistics.median(times[3 + 2:])
+    assert iters == int(60 / s_per_iter)

@@ -72,6 +72,17 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
         student_steps (int): student updates per iteration; 0 trains the
             generator alone (see ``configs/cpsc/*_generator_refine_*``).
             Defaults to 5.
+        student_start_iter (int): a head start for the generator: in the
+            first ``student_start_iter`` iterations only the generator is
+            updated. Not in the paper. Why: a random generator's images all
+            look like one class to the teacher, so the teacher's outputs are
+            nearly constant and the student's cheapest match is a constant
+            output; on the CIFAR-10 CPU pair it reached it by driving its last
+            BN-ReLU to zero for every input within 20-30 iterations, and dead
+            units never recover (configs/cpsc/README.md, "Collapse"). With a
+            head start the teacher already tells the classes apart when the
+            student begins. The count is the runner's iteration (so a resumed
+            run does not repeat it). Defaults to 0.
         label_sampling (str): 'balanced' (every class equally often, random
             remainder) or 'uniform' (i.i.d.). Defaults to 'balanced'.
         generator_augment (dict, optional): a module (e.g. ``RandomShift``)
@@ -107,6 +118,7 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
                  teacher_ckpt: Optional[str] = None,
                  generator_steps: int = 1,
                  student_steps: int = 5,
+                 student_start_iter: int = 0,
                  label_sampling: str = 'balanced',
                  generator_augment: Optional[Dict] = None,
                  reset_generator_optimizer: bool = False,
@@ -114,12 +126,15 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
                  data_preprocessor: Optional[Union[Dict, nn.Module]] = None,
                  init_cfg: Optional[Dict] = None) -> None:
         super().__init__(architecture, data_preprocessor, init_cfg)
-        for name, steps in (('generator_steps', generator_steps),
-                            ('student_steps', student_steps)):
-            if not isinstance(steps, int) or steps < 0:
+        for name, count, unit in (
+                ('generator_steps', generator_steps, 'updates per iteration'),
+                ('student_steps', student_steps, 'updates per iteration'),
+                ('student_start_iter', student_start_iter,
+                 'generator-only iterations')):
+            if not isinstance(count, int) or count < 0:
                 raise ValueError(
                     f'CPSCDataFreeDistillation: {name} must be an integer >= 0'
-                    f' (updates per iteration), got {steps!r}.')
+                    f' ({unit}), got {count!r}.')
         if generator_steps + student_steps == 0:
             raise ValueError(
                 'CPSCDataFreeDistillation: generator_steps and student_steps '
@@ -132,6 +147,10 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
                 f'{self.LABEL_SAMPLING}, got {label_sampling!r}.')
         self.generator_steps = generator_steps
         self.student_steps = student_steps
+        self.student_start_iter = student_start_iter
+        # Iterations run by this object, for use outside a Runner (whose
+        # message hub holds the true, resumable count).
+        self._iterations_run = 0
         self.label_sampling = label_sampling
         self.check_finite = check_finite
         self.reset_generator_optimizer = reset_generator_optimizer
@@ -362,9 +381,17 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
         log_vars: Dict[str, torch.Tensor] = {}
         for _ in range(self.generator_steps):
             log_vars.update(self.generator_step(batch_size, optim_wrapper))
-        for _ in range(self.student_steps):
-            log_vars.update(self.student_step(batch_size, optim_wrapper))
+        if self._current_iteration() >= self.student_start_iter:
+            for _ in range(self.student_steps):
+                log_vars.update(self.student_step(batch_size, optim_wrapper))
+        self._iterations_run += 1
         return log_vars
+
+    def _current_iteration(self) -> int:
+        """The training iteration about to run (0-based): the runner's,
+        which survives a resume, else the count of this object's calls."""
+        iteration = MessageHub.get_current_instance().get_info('iter')
+        return self._iterations_run if iteration is None else int(iteration)
 
     # ---------------------------------------------------------------- helpers
     def _parse_and_check(self, losses: Dict[str, torch.Tensor],

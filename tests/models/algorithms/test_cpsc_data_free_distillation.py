@@ -5,7 +5,7 @@ import logging
 import pytest
 import torch
 from conftest import build_algorithm, small_mnist_cfg
-from mmengine.logging import MMLogger
+from mmengine.logging import MessageHub, MMLogger
 from mmrazor.registry import MODELS
 
 from mmrazor_cpsc.models import CPSCDataFreeDistillation
@@ -79,6 +79,43 @@ def test_train_step_runs_the_configured_schedule(mnist_algorithm):
     assert not algo.teacher.training, 'teacher must stay in eval mode'
 
 
+def count_steps(algo):
+    calls = []
+    for name in ('generator_step', 'student_step'):
+        original = getattr(algo, name)
+
+        def counted(*args, __original=original, __name=name):
+            calls.append(__name)
+            return __original(*args)
+
+        setattr(algo, name, counted)
+    return calls
+
+
+def test_student_start_iter_gives_the_generator_a_head_start(mnist_algorithm):
+    algo, optim = mnist_algorithm
+    algo.generator_steps, algo.student_steps = 1, 2
+    algo.student_start_iter = 2
+    calls = count_steps(algo)
+    algo.train()
+    data = dict(inputs=[torch.zeros(1, 1, 1)] * BATCH,
+                data_samples=[None] * BATCH)
+    # Outside a Runner: a fresh message hub has no 'iter'; the algorithm
+    # counts its own iterations.
+    MessageHub.get_instance('cpsc_head_start_no_runner')
+    logs = [algo.train_step(data, optim) for _ in range(3)]
+    assert calls == ['generator_step'] * 3 + ['student_step'] * 2
+    assert not any(k.startswith('stu.') for k in logs[0])
+    assert 'stu.loss' in logs[2]
+    # Inside a Runner the message hub's iteration decides, so a run resumed
+    # after the head start does not repeat it.
+    calls.clear()
+    MessageHub.get_instance('cpsc_head_start_resumed').update_info('iter', 7)
+    algo._iterations_run = 0
+    algo.train_step(data, optim)
+    assert calls == ['generator_step'] + ['student_step'] * 2
+
+
 def test_teacher_is_frozen_and_stays_in_eval(mnist_algorithm):
     algo, _ = mnist_algorithm
     algo.train()
@@ -120,6 +157,8 @@ def test_non_finite_loss_stops_before_the_update(mnist_algorithm):
 @pytest.mark.parametrize('override,match', [
     (dict(generator_steps=-1), 'generator_steps must be an integer >= 0'),
     (dict(student_steps=-1), 'student_steps must be an integer >= 0'),
+    (dict(student_start_iter=-3),
+     'student_start_iter must be an integer >= 0'),
     (dict(generator_steps=0, student_steps=0), 'nothing would be trained'),
     (dict(label_sampling='stratified'), 'label_sampling must be one of'),
 ])
