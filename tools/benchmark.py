@@ -15,7 +15,8 @@ config's validation set (the curve; for cifar10 a held-out slice of the
 training images). The final checkpoint of every run is then evaluated once
 on the config's test set: that is the reported accuracy, and nothing is
 chosen on it. ``--tuned FILE`` applies each method's own tuned options
-(written by tools/tune.py). ``--iters N`` gives every method N
+(written by tools/tune.py), starting at the seed after the tuning's so no
+reported run is a run the tuning selected. ``--iters N`` gives every method N
 iterations; ``--minutes M`` gives every method M minutes of training: a short
 calibration run per method measures its seconds per iteration, and the method
 gets as many iterations as fit (so its learning-rate schedule still completes).
@@ -137,7 +138,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     budget.add_argument('--minutes', type=float,
                         help='minutes of training per run')
     parser.add_argument('--seeds', type=int, default=1,
-                        help='runs per method, seeds 0..N-1')
+                        help='runs per method, seeds K..K+N-1 (K: '
+                        '--first-seed)')
+    parser.add_argument('--first-seed', type=int, default=None,
+                        help='first seed (default: 0, or with --tuned the '
+                        "one after the tuning's seed, so no reported run "
+                        'is a run the tuning selected)')
     parser.add_argument('--out', required=True, help='output directory')
     parser.add_argument('--teacher-ckpt', default=None,
                         help='teacher checkpoint for every method (default: '
@@ -194,12 +200,30 @@ def parse_args(argv=None) -> argparse.Namespace:
                          f"for the {args.suite} suite (its suite: "
                          f"{tuned.get('suite')}).")
         args.tuned_options = tuned['best_options']
+        # Every trial ran with the tuning's seed: the winner's run at that
+        # seed is the one selected, so the report uses other seeds.
+        tuning_seed = tuned.get('seed')
+        if args.first_seed is None and tuning_seed is not None:
+            args.first_seed = tuning_seed + 1
+        if (tuning_seed is not None and args.first_seed <= tuning_seed
+                < args.first_seed + args.seeds):
+            parser.error(
+                f'--tuned {args.tuned} ran every trial with seed '
+                f'{tuning_seed}, one of the seeds asked for '
+                f'({args.first_seed}..{args.first_seed + args.seeds - 1}): '
+                'the tuned methods would be reported on the very runs the '
+                f'tuning picked. Use --first-seed {tuning_seed + 1} (the '
+                'default with --tuned).')
         untuned = sorted({method_name(c) for c in args.configs}
                          - set(args.tuned_options))
         if untuned and not args.names:
             parser.error(f'--tuned {args.tuned} has no options for '
                          f'{", ".join(untuned)}: every method of a comparison '
                          'is tuned with the same budget, or none is.')
+    if args.first_seed is None:
+        args.first_seed = 0
+    if args.first_seed < 0:
+        parser.error(f'--first-seed must be >= 0, got {args.first_seed}.')
     return args
 
 
@@ -726,7 +750,8 @@ def main(argv=None) -> None:
 
     # Seed-major order: every method's seed 0, then every seed 1, ... so an
     # interrupted benchmark still compares all methods.
-    jobs = [(n, c, s) for s in range(args.seeds)
+    jobs = [(n, c, s)
+            for s in range(args.first_seed, args.first_seed + args.seeds)
             for n, c in zip(names, args.configs)]
     done = {(r['method'], r['seed']) for r in runs}
     todo = [job for job in jobs if (job[0], job[2]) not in done]

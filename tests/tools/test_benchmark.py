@@ -163,7 +163,8 @@ def test_cifar10_suite_and_tuned_options(tmp_path):
             'CPSC-PAPER': {},
             'CPSC': {'model.student_steps': 2,
                      'optim_wrapper.architecture.optimizer.lr': 0.05}}
-    tuned.write_text(json.dumps(dict(suite='cifar10', best_options=best)))
+    tuned.write_text(json.dumps(dict(suite='cifar10', seed=0,
+                                     best_options=best)))
     args = benchmark.parse_args([
         '--suite', 'cifar10', '--iters', '4', '--out', os.fspath(tmp_path),
         '--tuned', os.fspath(tuned), '--cfg-options',
@@ -227,3 +228,26 @@ def test_a_parse_time_knob_in_the_options_is_refused(tmp_path):
         benchmark.prepare_config(CONFIGS[0], {'mnist_root': '/my/data'},
                                  'teacher.pth', 4, 16, 2, 0,
                                  os.fspath(tmp_path))
+
+
+def test_tuned_benchmark_reports_other_seeds_than_the_tuning(tmp_path,
+                                                              capsys):
+    best = {m: {} for m in ('CPSC', 'CPSC-PAPER', 'DAFL', 'DFAD', 'ZSKT')}
+    tuned = tmp_path / 'tuning.json'
+    tuned.write_text(json.dumps(dict(suite='cifar10', seed=0,
+                                     best_options=best)))
+    base = ['--suite', 'cifar10', '--iters', '4', '--seeds', '2', '--out',
+            os.fspath(tmp_path)]
+    assert benchmark.parse_args(base).first_seed == 0
+    # The tuning picked each method's run at seed 0: report seeds 1 and 2.
+    assert benchmark.parse_args(
+        base + ['--tuned', os.fspath(tuned)]).first_seed == 1
+    assert benchmark.parse_args(
+        base + ['--tuned', os.fspath(tuned), '--first-seed', '5']
+    ).first_seed == 5
+    with pytest.raises(SystemExit):
+        benchmark.parse_args(base + ['--tuned', os.fspath(tuned),
+                                     '--first-seed', '0'])
+    err = capsys.readouterr().err
+    assert 'ran every trial with seed 0' in err
+    assert 'Use --first-seed 1' in err
