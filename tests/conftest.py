@@ -71,6 +71,20 @@ def fake_mnist_root(tmp_path):
     return os.fspath(root)
 
 
+def mnist_val_options(root) -> list:
+    """--cfg-options that point the MNIST configs' validation set (a
+    held-out slice of the training images) at ROOT: 2 of the 4 images per
+    class of ``fake_mnist_root``."""
+    return [f'val_dataloader.dataset.dataset.data_root={root}',
+            'val_dataloader.dataset.per_class=2']
+
+
+def mnist_train_options(root) -> list:
+    """The same for a classifier config's training set (the other images)."""
+    return [f'train_dataloader.dataset.dataset.data_root={root}',
+            'train_dataloader.dataset.per_class=2']
+
+
 def run_train_tool(config: str, work_dir, options=(), expect_ok=True) -> str:
     """``tools/train.py CONFIG --work-dir DIR --cfg-options ...`` in a fresh
     process with one intra-op thread (the suite shares 2 cores); returns the

@@ -112,7 +112,8 @@ def test_installed_wheel_searched_and_trained_through_mim_from_anywhere(
         '             generator=dict(hidden_channels=8))\n'
         'train_cfg = dict(max_iters=2, val_interval=2)\n'
         'train_dataloader = dict(batch_size=16)\n'
-        f"val_dataloader = dict(dataset=dict(data_root={fake_mnist_root!r}))\n"
+        'val_dataloader = dict(dataset=dict(per_class=2, dataset=dict(\n'
+        f"    data_root={fake_mnist_root!r})))\n"
         'custom_hooks = []\n')
     env = dict(os.environ, PYTHONPATH=os.fspath(site), OMP_NUM_THREADS='1')
     where = _run([sys.executable, '-c', 'import mmrazor_cpsc; '

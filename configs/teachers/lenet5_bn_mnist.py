@@ -1,4 +1,5 @@
-# Trains the MNIST teacher (LeNet-5 with BN) on the real training set.
+# Trains the MNIST teacher (LeNet-5 with BN) on the real training set less
+# the 5,000 held-out validation images.
 # python tools/train.py configs/teachers/lenet5_bn_mnist.py
 _base_ = [
     '../_base_/datasets/mnist_test.py', '../_base_/models/lenet5_bn.py',
@@ -18,10 +19,16 @@ model = dict(
 train_dataloader = dict(
     batch_size=128,
     num_workers=0,
+    # Every training image but the held-out validation slice.
     dataset=dict(
-        type='mmpretrain.MNIST', data_root={{_base_.mnist_root}},
-        test_mode=False,
-        download=False, pipeline={{_base_.mnist_pipeline}}),
+        type='mmpretrain.HeldOutSplit',
+        part='rest',
+        per_class={{_base_.mnist_held_out.per_class}},
+        seed={{_base_.mnist_held_out.seed}},
+        dataset=dict(
+            type='mmpretrain.MNIST', data_root={{_base_.mnist_root}},
+            split='train', test_mode=False, download=False,
+            pipeline={{_base_.mnist_pipeline}})),
     sampler=dict(type='DefaultSampler', shuffle=True))
 
 optim_wrapper = dict(

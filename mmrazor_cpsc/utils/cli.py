@@ -63,22 +63,37 @@ def translate_teacher_key(cfg: Config) -> None:
     model.teachers[name].ckpt_path = model.pop('teacher_ckpt')
 
 
+def _data_roots(node) -> tuple:
+    """Every ``data_root`` in a dataset config, wrappers included."""
+    if isinstance(node, dict):
+        found = [node['data_root']] if 'data_root' in node else []
+        for key, value in node.items():
+            if key != 'data_root':
+                found += _data_roots(value)
+        return tuple(found)
+    if isinstance(node, (list, tuple)):
+        return tuple(root for item in node for root in _data_roots(item))
+    return ()
+
+
 def _val_and_test_datasets(cfg: Config) -> tuple:
-    return tuple(copy.deepcopy((cfg.get(f'{split}_dataloader') or {}).get(
-        'dataset')) for split in ('val', 'test'))
+    return tuple(_data_roots(copy.deepcopy((cfg.get(f'{split}_dataloader')
+                                            or {}).get('dataset')))
+                 for split in ('val', 'test'))
 
 
 def _warn_if_val_and_test_parted(before: tuple, after: tuple) -> None:
-    """A config whose validation and test sets were the same data, of which
-    --cfg-options changed one: say so (tools/test.py would evaluate the
-    other)."""
-    if before[0] is None or before[0] != before[1] or after[0] == after[1]:
+    """A config whose validation and test sets read the same data root (the
+    same images, or a held-out slice of its training split and its test
+    split), of which --cfg-options moved one: say so (tools/test.py would
+    evaluate the old data)."""
+    if not before[0] or before[0] != before[1] or after[0] == after[1]:
         return
     changed = 'val' if after[0] != before[0] else 'test'
     other = 'test' if changed == 'val' else 'val'
     warnings.warn(
-        f'--cfg-options changed {changed}_dataloader.dataset but not '
-        f'{other}_dataloader.dataset, which were the same data in this '
+        f'--cfg-options moved {changed}_dataloader to another data_root but '
+        f'not {other}_dataloader, which read the same data root in this '
         f'config: {other} still reads the old data. Override both if the '
         'data moved.', stacklevel=3)
 

@@ -9,7 +9,8 @@ import sys
 
 import pytest
 import torch
-from conftest import REPO, TEACHER_CONFIG
+from conftest import (REPO, TEACHER_CONFIG, mnist_train_options,
+                      mnist_val_options)
 from mmengine.config import Config
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 from mmrazor.registry import MODELS
@@ -63,14 +64,15 @@ def test_runs_through_train_tool(path, tmp_path, fake_mnist_root,
                    for name in cfg.model.teachers]
     else:
         options = [f'model.teacher_ckpt={teacher_ckpt}']
-    options += [f'val_dataloader.dataset.data_root={fake_mnist_root}',
-               'val_dataloader.batch_size=20', 'train_dataloader.batch_size=8']
+    options += [*mnist_val_options(fake_mnist_root),
+                'val_dataloader.batch_size=20',
+                'train_dataloader.batch_size=8']
     dataset = cfg.train_dataloader.dataset
     if dataset.type == 'GeneratorDataset':
         options += [f'train_dataloader.dataset.checkpoint={cpsc_ckpt}',
                     'train_dataloader.dataset.length=16']
-    elif dataset.get('data_root') is not None:
-        options += [f'train_dataloader.dataset.data_root={fake_mnist_root}']
+    elif dataset.type == 'mmpretrain.HeldOutSplit':  # real training images
+        options += [*mnist_train_options(fake_mnist_root)]
     if cfg.train_cfg.get('by_epoch', False):
         options += ['train_cfg.max_epochs=1']
     else:

@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pytest
 import torch
-from conftest import REPO, run_train_tool
+from conftest import REPO, mnist_val_options, run_train_tool
 from mmengine.config import Config
 from mmrazor.registry import DATASETS, MODELS
 
@@ -58,7 +58,7 @@ def test_prune_finetune_on_generator_data(tmp_path, fake_mnist_root,
         f'train_dataloader.dataset.teacher_ckpt={teacher_ckpt}',
         f'model.architecture.init_cfg.checkpoint={ckpt}',
         'train_dataloader.dataset.length=16', 'train_dataloader.batch_size=8',
-        f'val_dataloader.dataset.data_root={fake_mnist_root}',
+        *mnist_val_options(fake_mnist_root),
         'val_dataloader.batch_size=20', 'train_cfg.max_epochs=2'
     ]
     log = run_train_tool(PRUNE_CONFIG, work_dir, options)
@@ -109,7 +109,7 @@ def test_ptq_calibrated_on_generator_data(tmp_path, fake_mnist_root,
         f'model.architecture.init_cfg.checkpoint={ckpt}',
         f'{calib}.dataset.length=16', f'{calib}.batch_size=8',
         'test_cfg.calibrate_steps=2',
-        f'val_dataloader.dataset.data_root={fake_mnist_root}',
+        *mnist_val_options(fake_mnist_root),
         f'test_dataloader.dataset.data_root={fake_mnist_root}',
         'val_dataloader.batch_size=20'
     ]

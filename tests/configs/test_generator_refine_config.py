@@ -3,7 +3,8 @@ checkpoint through tools/train.py, with the student left exactly as it was."""
 import os.path as osp
 
 import torch
-from conftest import REPO, build_algorithm, run_train_tool, small_mnist_cfg
+from conftest import (REPO, build_algorithm, mnist_val_options, run_train_tool,
+                      small_mnist_cfg)
 
 from mmrazor_cpsc.compat import safe_mmengine_checkpoint_loading
 
@@ -33,7 +34,7 @@ def test_refine_trains_the_generator_and_leaves_the_student(
         'train_cfg.max_iters=3', 'train_cfg.val_interval=3',
         'default_hooks.checkpoint.interval=3', 'default_hooks.logger.interval=1',
         'train_dataloader.batch_size=20',
-        f'val_dataloader.dataset.data_root={fake_mnist_root}',
+        *mnist_val_options(fake_mnist_root),
         'val_dataloader.batch_size=20', 'custom_hooks.2.interval=3'
     ]
     log = run_train_tool(REFINE_CONFIG, work_dir, options)

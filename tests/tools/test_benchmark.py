@@ -9,7 +9,7 @@ import sys
 
 import pytest
 import torch
-from conftest import REPO, TEACHER_CONFIG
+from conftest import REPO, TEACHER_CONFIG, mnist_val_options
 from mmengine.config import Config
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 
@@ -36,7 +36,7 @@ def test_minutes_budget_two_methods_two_seeds(tmp_path, fake_mnist_root,
             '--calibration-iters', '3', '--seeds', '2', '--val-points', '2',
             '--batch-size', '20', '--bare-iters', '2', '--teacher-ckpt',
             teacher_file, '--out', os.fspath(out), '--cfg-options',
-            f'val_dataloader.dataset.data_root={fake_mnist_root}',
+            *mnist_val_options(fake_mnist_root),
             'val_dataloader.batch_size=20',
             f'test_dataloader.dataset.data_root={fake_mnist_root}']
     bench = lambda *extra: subprocess.run(  # noqa: E731

@@ -7,7 +7,7 @@ import sys
 import time
 
 import torch
-from conftest import MNIST_CONFIG, REPO, TEACHER_CONFIG
+from conftest import MNIST_CONFIG, REPO, TEACHER_CONFIG, mnist_val_options
 from mmengine.config import Config
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 
@@ -19,7 +19,7 @@ MAX_ITERS, INTERVAL = 30, 10
 def command(work_dir, mnist_root, teacher_ckpt, resume=False):
     cmd = [sys.executable, 'tools/train.py', MNIST_CONFIG, '--work-dir',
            work_dir, '--cfg-options', f'model.teacher_ckpt={teacher_ckpt}',
-           f'val_dataloader.dataset.data_root={mnist_root}',
+           *mnist_val_options(mnist_root),
            f'train_cfg.max_iters={MAX_ITERS}',
            f'train_cfg.val_interval={MAX_ITERS}',
            'train_dataloader.batch_size=16', 'val_dataloader.batch_size=20',

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 import torch
-from conftest import MNIST_CONFIG, REPO, TEACHER_CONFIG
+from conftest import MNIST_CONFIG, REPO, TEACHER_CONFIG, mnist_val_options
 from mmengine.config import Config
 from mmengine.runner import load_checkpoint
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
@@ -36,7 +36,7 @@ def run_tool(*args):
 def cpsc_options(mnist_root, teacher_ckpt, max_iters):
     return [
         '--cfg-options', f'model.teacher_ckpt={teacher_ckpt}',
-        f'val_dataloader.dataset.data_root={mnist_root}',
+        *mnist_val_options(mnist_root),
         f'test_dataloader.dataset.data_root={mnist_root}',
         f'train_cfg.max_iters={max_iters}', 'train_cfg.val_interval=2',
         'train_dataloader.batch_size=16', 'val_dataloader.batch_size=20',

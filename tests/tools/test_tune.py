@@ -110,23 +110,20 @@ def test_space_errors_are_named(tmp_path):
 
 
 def test_tuning_on_the_test_set_is_refused():
+    mnist = Config.fromfile(osp.join(REPO, 'configs', 'cpsc',
+                                     'cpsc_lenet5bn_lenet5half_mnist.py'))
+    on_test = {'val_dataloader.dataset': dict(
+        mnist.test_dataloader.dataset.to_dict(), _delete_=True)}
     with pytest.raises(SystemExit, match='validates on its test set'):
         tune.load_spaces(osp.join(REPO, 'configs', 'tuning',
-                                  'mnist_search_spaces.py'))
+                                  'mnist_search_spaces.py'), options=on_test)
 
 
 @pytest.mark.parametrize('suite', ['cifar10', 'mnist'])
 def test_shipped_spaces_are_valid(suite):
-    # MNIST's configs validate on the test set: tuning them needs a held-out
-    # validation set first.
-    held_out = {} if suite == 'cifar10' else {
-        'val_dataloader.dataset': dict(
-            _delete_=True, type='mmpretrain.HeldOutSplit', part='held_out',
-            dataset=dict(type='mmpretrain.MNIST', data_root='data/mnist',
-                         test_mode=False))}
+    # Both suites validate on held-out training images as shipped.
     spaces = tune.load_spaces(osp.join(
-        REPO, 'configs', 'tuning', f'{suite}_search_spaces.py'),
-        options=held_out)
+        REPO, 'configs', 'tuning', f'{suite}_search_spaces.py'))
     assert spaces['suite'] == suite
     # CIFAR-10 also tunes the paper's CPSC beside our default.
     assert sorted(spaces['methods']) == sorted(

@@ -149,7 +149,7 @@ CIFAR_CPSC = osp.join(REPO, 'configs/cpsc/cpsc_wrn16-2_wrn16-1_cifar10.py')
 
 @pytest.mark.parametrize('config,key,value,places', [
     (CPSC_MNIST, 'mnist_root', '/my/data',
-     'val_dataloader.dataset.data_root=... '
+     'val_dataloader.dataset.dataset.data_root=... '
      'test_dataloader.dataset.data_root=...'),
     (CPSC_MNIST, 'mnist_mean', [1.0], 'model.data_preprocessor.mean=...'),
     (CIFAR_CPSC, 'max_iters', 5, 'train_cfg.max_iters=...'),
@@ -165,12 +165,17 @@ def test_parse_time_knobs_are_refused_with_the_keys_that_work(
     assert places in message
 
 
-def test_moving_only_the_validation_data_is_reported():
-    with pytest.warns(UserWarning, match='changed val_dataloader.dataset but '
-                      'not test_dataloader.dataset'):
-        load_config(CPSC_MNIST, {'val_dataloader.dataset.data_root': '/x'})
+@pytest.mark.parametrize('config,val_root', [
+    # Validation on a held-out slice of the training split, test split apart.
+    (CPSC_MNIST, 'val_dataloader.dataset.dataset.data_root'),
+    (CIFAR_CPSC, 'val_dataloader.dataset.dataset.data_root'),
+])
+def test_moving_only_the_validation_data_is_reported(config, val_root):
+    with pytest.warns(UserWarning, match='moved val_dataloader to another '
+                      'data_root but not test_dataloader'):
+        load_config(config, {val_root: '/x'})
     import warnings
     with warnings.catch_warnings():
         warnings.simplefilter('error', UserWarning)
-        load_config(CPSC_MNIST, {'val_dataloader.dataset.data_root': '/x',
-                                 'test_dataloader.dataset.data_root': '/x'})
+        load_config(config, {val_root: '/x',
+                             'test_dataloader.dataset.data_root': '/x'})

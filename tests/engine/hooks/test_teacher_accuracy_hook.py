@@ -6,7 +6,8 @@ import os.path as osp
 import re
 
 import torch
-from conftest import MNIST_CONFIG, TEACHER_CONFIG, run_train_tool
+from conftest import (MNIST_CONFIG, TEACHER_CONFIG, mnist_val_options,
+                      run_train_tool)
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmpretrain.registry import DATASETS, MODELS
@@ -29,7 +30,7 @@ def _config(tmp_path, name, extra):
 
 def _options(mnist_root, teacher_ckpt):
     return [f'model.teacher_ckpt={teacher_ckpt}',
-            f'val_dataloader.dataset.data_root={mnist_root}',
+            *mnist_val_options(mnist_root),
             'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
             'train_dataloader.batch_size=16', 'val_dataloader.batch_size=20',
             'model.generator.hidden_channels=8', 'model.student_steps=1',
@@ -41,8 +42,10 @@ def _direct_top1(teacher_ckpt, mnist_root):
     teacher = MODELS.build(Config.fromfile(TEACHER_CONFIG).model).eval()
     teacher.load_state_dict(torch.load(teacher_ckpt, weights_only=True))
     preprocessor = MODELS.build(cfg.model.data_preprocessor)
-    dataset = DATASETS.build(dict(cfg.val_dataloader.dataset,
-                                  data_root=mnist_root))
+    val = cfg.val_dataloader.dataset
+    dataset = DATASETS.build(dict(val, per_class=2,
+                                  dataset=dict(val.dataset,
+                                               data_root=mnist_root)))
     batch = preprocessor(pseudo_collate([dataset[i] for i in
                                          range(len(dataset))]), False)
     labels = torch.cat([s.gt_label for s in batch['data_samples']])
@@ -66,7 +69,7 @@ def test_teacher_accuracy_logged_before_training_and_run_unchanged(
     found = re.search(r'teacher: top-1 ([\d.]+) % on the validation set '
                       r'\((\d+) images\) before training', log)
     assert found, log[-3000:]
-    assert found.group(2) == '40'
+    assert found.group(2) == '20'  # the held-out 2 images per class
     expected = _direct_top1(teacher_ckpt, fake_mnist_root)
     assert abs(float(found.group(1)) - expected) < 0.01
     # It comes before the first iteration.

@@ -5,14 +5,15 @@ import os
 import os.path as osp
 
 import torch
-from conftest import MNIST_CONFIG, TEACHER_CONFIG, run_train_tool
+from conftest import (MNIST_CONFIG, TEACHER_CONFIG, mnist_train_options,
+                      mnist_val_options, run_train_tool)
 
 from mmrazor_cpsc.compat import safe_mmengine_checkpoint_loading
 
 
 def _cpsc_options(mnist_root, teacher_ckpt):
     return [f'model.teacher_ckpt={teacher_ckpt}',
-            f'val_dataloader.dataset.data_root={mnist_root}',
+            *mnist_val_options(mnist_root),
             'train_cfg.max_iters=1', 'train_cfg.val_interval=1',
             'train_dataloader.batch_size=16', 'val_dataloader.batch_size=20',
             'model.generator.hidden_channels=8', 'model.student_steps=1']
@@ -21,8 +22,8 @@ def _cpsc_options(mnist_root, teacher_ckpt):
 def test_teacher_meta_recorded_and_checked(tmp_path, fake_mnist_root):
     teacher_dir = tmp_path / 'teacher'
     run_train_tool(TEACHER_CONFIG, teacher_dir, [
-        f'train_dataloader.dataset.data_root={fake_mnist_root}',
-        f'val_dataloader.dataset.data_root={fake_mnist_root}',
+        *mnist_train_options(fake_mnist_root),
+        *mnist_val_options(fake_mnist_root),
         'train_cfg.max_epochs=1', 'train_dataloader.batch_size=20'])
     teacher_ckpt = os.fspath(teacher_dir / 'epoch_1.pth')
     with safe_mmengine_checkpoint_loading():
@@ -53,7 +54,7 @@ def test_teacher_meta_recorded_and_checked(tmp_path, fake_mnist_root):
     log = run_train_tool(
         MNIST_CONFIG, tmp_path / 'other_names',
         _cpsc_options(fake_mnist_root, teacher_ckpt) + [
-            f'val_dataloader.dataset.metainfo.classes={names}',
+            f'val_dataloader.dataset.dataset.metainfo.classes={names}',
             # (in place of the first custom hook)
             'custom_hooks.0.type=TeacherAccuracyHook'])
     assert 'the teacher was trained on 10 classes' in log

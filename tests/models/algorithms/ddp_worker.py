@@ -24,7 +24,8 @@ def main(config, mnist_root, work_dir, out_prefix):
         'env_cfg.dist_cfg.backend': 'gloo',
         'train_cfg.max_iters': 2, 'train_cfg.val_interval': 2,
         'train_dataloader.batch_size': 16,
-        'val_dataloader.dataset.data_root': mnist_root,
+        'val_dataloader.dataset.dataset.data_root': mnist_root,
+        'val_dataloader.dataset.per_class': 2,
         'val_dataloader.batch_size': 20,
         'default_hooks.checkpoint.interval': 2,
     })

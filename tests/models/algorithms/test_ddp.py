@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import torch
-from conftest import MNIST_CONFIG, REPO
+from conftest import MNIST_CONFIG, REPO, mnist_val_options
 
 WORKER = osp.join(osp.dirname(osp.abspath(__file__)), 'ddp_worker.py')
 
@@ -64,7 +64,7 @@ def test_dist_train_script_runs_the_config_unchanged(tmp_path,
     result = subprocess.run(
         ['bash', 'tools/dist_train.sh', MNIST_CONFIG, '2', '--work-dir',
          work_dir, '--cfg-options', f'model.teacher_ckpt={teacher_ckpt}',
-         f'val_dataloader.dataset.data_root={fake_mnist_root}',
+         *mnist_val_options(fake_mnist_root),
          'train_cfg.max_iters=2', 'train_cfg.val_interval=2',
          'train_dataloader.batch_size=16', 'model.student_steps=1',
          'default_hooks.checkpoint.interval=2'],
