@@ -108,9 +108,8 @@ class BareCPSC:
 
     def sample(self, batch_size: int) -> Tuple[torch.Tensor, torch.Tensor]:
         """Class-balanced labels and noise, as the algorithm draws them."""
-        offset = int(torch.randint(self.num_classes, (1, )))
-        labels = (torch.arange(batch_size) + offset) % self.num_classes
-        labels = labels[torch.randperm(batch_size)]
+        from mmrazor_cpsc.models.utils import sample_pseudo_labels
+        labels = sample_pseudo_labels(batch_size, self.num_classes)
         return torch.randn(batch_size, self.latent_dim), labels
 
     def generator_loss(self, images: torch.Tensor,

@@ -9,6 +9,7 @@ from mmengine.dataset import BaseDataset
 from mmengine.logging import print_log
 from mmrazor.registry import DATASETS, MODELS
 
+from ..models.utils.label_sampling import sample_pseudo_labels
 from ..utils import (load_state_dict_exactly, load_teacher_checkpoint,
                      read_state_dict, sub_state_dict)
 from ..visualization import denormalize, normalize
@@ -115,10 +116,10 @@ class GeneratorDataset(BaseDataset):
         return teacher.eval()
 
     def _labels(self, rng: torch.Generator, num_classes: int) -> torch.Tensor:
-        if self.label_sampling == 'uniform':
-            return torch.randint(num_classes, (self.length, ), generator=rng)
-        labels = torch.arange(self.length) % num_classes
-        return labels[torch.randperm(self.length, generator=rng)]
+        # The remainder is drawn once for the whole dataset: from class 0.
+        return sample_pseudo_labels(self.length, num_classes,
+                                    self.label_sampling, generator=rng,
+                                    random_offset=False)
 
     @torch.no_grad()
     def load_data_list(self) -> List[dict]:

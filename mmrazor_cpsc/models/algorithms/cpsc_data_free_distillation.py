@@ -18,6 +18,7 @@ from torch import nn
 
 from ...structures import LabelledSamples
 from ...utils import load_teacher_checkpoint
+from ..utils.label_sampling import LABEL_SAMPLING, sample_pseudo_labels
 from ...utils.checkpoint import (check_teacher_normalization,
                                  pretrained_weights)
 
@@ -107,7 +108,7 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
         ``train_step`` reads only the batch size from ``data`` (e.g. from
         ``DataFreeDataset``); no training images are needed.
     """
-    LABEL_SAMPLING = ('balanced', 'uniform')
+    LABEL_SAMPLING = LABEL_SAMPLING
 
     def __init__(self,
                  architecture: Union[BaseModel, Dict],
@@ -293,13 +294,8 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
     def sample_labels(self, batch_size: int,
                       device: torch.device) -> torch.Tensor:
         """Pseudo labels y for one step, shape (batch_size,)."""
-        num_classes = self.num_classes
-        if self.label_sampling == 'uniform':
-            return torch.randint(num_classes, (batch_size, ), device=device)
-        # Balanced: each class floor(B/K) times, the remainder on random classes.
-        offset = int(torch.randint(num_classes, (1, )))
-        labels = (torch.arange(batch_size) + offset) % num_classes
-        return labels[torch.randperm(batch_size)].to(device)
+        return sample_pseudo_labels(batch_size, self.num_classes,
+                                    self.label_sampling, device)
 
     def synthesize(self, batch_size: int,
                    device: torch.device) -> Tuple[torch.Tensor, torch.Tensor]:

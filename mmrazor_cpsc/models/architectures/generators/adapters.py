@@ -9,6 +9,8 @@ from mmrazor.models.architectures.generators.base_generator import \
 from mmrazor.registry import MODELS
 from torch import nn
 
+from ...utils.label_sampling import LABEL_SAMPLING, sample_pseudo_labels
+
 
 @MODELS.register_module()
 class LabelSamplingGenerator(BaseGenerator):
@@ -41,7 +43,7 @@ class LabelSamplingGenerator(BaseGenerator):
                     f'LabelSamplingGenerator: {type(inner).__name__} has no '
                     f'`{attr}`; wrap a class-conditional generator such as '
                     'CPSCGenerator.')
-        if label_sampling not in ('balanced', 'uniform'):
+        if label_sampling not in LABEL_SAMPLING:
             raise ValueError("LabelSamplingGenerator: label_sampling must be "
                              f"'balanced' or 'uniform', got {label_sampling!r}.")
         super().__init__(img_size=inner.img_size, latent_dim=inner.latent_dim,
@@ -53,13 +55,9 @@ class LabelSamplingGenerator(BaseGenerator):
         self.last_labels: Optional[torch.Tensor] = None
 
     def sample_labels(self, batch_size: int) -> torch.Tensor:
-        device = next(self.generator.parameters()).device
-        if self.label_sampling == 'uniform':
-            return torch.randint(self.num_classes, (batch_size, ),
-                                 device=device)
-        offset = int(torch.randint(self.num_classes, (1, )))
-        labels = (torch.arange(batch_size) + offset) % self.num_classes
-        return labels[torch.randperm(batch_size)].to(device)
+        return sample_pseudo_labels(
+            batch_size, self.num_classes, self.label_sampling,
+            next(self.generator.parameters()).device)
 
     def forward(self, data: Optional[torch.Tensor] = None,
                 batch_size: int = 1) -> torch.Tensor:
