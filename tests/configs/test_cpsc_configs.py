@@ -7,6 +7,7 @@ update per iteration for speed.
 """
 import glob
 import os.path as osp
+import re
 from typing import List
 
 import pytest
@@ -104,6 +105,20 @@ def test_gpu_configs_follow_the_paper_recipe(path):
     proj = model.generator_distiller.connectors.proj
     assert proj.in_channels == model.architecture.head.in_channels
     assert proj.out_channels == model.teacher.head.in_channels
+
+
+@pytest.mark.parametrize('path', GPU_CONFIGS, ids=osp.basename)
+def test_gpu_configs_take_the_recipe_from_one_base(path):
+    # One place for the schedule, optimisers and update counts: a pair
+    # config adds its dataset, backbones, widths and teacher file only.
+    text = open(path).read()
+    assert "'../_base_/cpsc_paper_recipe.py'" in text
+    for key in ('optim_wrapper', 'param_scheduler', 'train_cfg',
+                'generator_steps', 'student_steps', 'max_iters'):
+        assert not re.search(rf'^\s*{key}\s*=', text, re.M), key
+    cfg = Config.fromfile(path)
+    assert (cfg.train_dataloader.dataset.num_classes ==
+            cfg.model.generator.num_classes)
 
 
 def test_every_paper_pair_has_a_reference_config():
