@@ -200,7 +200,9 @@ MODELLED_LOSSES = {
 }
 # Options of the algorithm the loop does not implement, with their defaults.
 MODELLED_ALGORITHM_OPTIONS = {'generator_augment': None,
-                              'label_sampling': 'balanced'}
+                              'label_sampling': 'balanced',
+                              'reset_generator_optimizer': False,
+                              'student_start_iter': 0}
 
 
 def _refuse_what_is_not_modelled(model, g_losses, s_losses) -> None:

@@ -94,6 +94,10 @@ def test_rejects_a_non_cpsc_config(pair):
      'distiller.distill_losses.loss_kl is missing'),
     (lambda m: m.update(generator_augment=dict(type='RandomShift')),
      'model.generator_augment'),
+    (lambda m: m.update(student_start_iter=40),
+     'model.student_start_iter=40'),
+    (lambda m: m.update(reset_generator_optimizer=True),
+     'model.reset_generator_optimizer=True'),
 ])
 def test_refuses_what_it_does_not_model(pair, change, named):
     cfg, _, _, teacher_file = pair
