@@ -166,6 +166,7 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
         self.teacher_classes = (teacher_meta.get('dataset_meta')
                                 or {}).get('classes')
         self.generator = MODELS.build(generator)
+        _check_output_bounds(self.generator, data_preprocessor)
         self.generator_augment = (MODELS.build(generator_augment)
                                   if generator_augment else nn.Identity())
         for attr in ('latent_dim', 'num_classes'):
@@ -442,6 +443,32 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
             for wrapper in wrappers:
                 wrapper.step()
                 wrapper.zero_grad()
+
+
+def _check_output_bounds(generator: nn.Module, data_preprocessor) -> None:
+    """A generator clipped to the pixel range of one normalisation, fed to a
+    model that normalises another way, clips at the wrong values: refuse it
+    (the bounds are easily left behind when mean/std are overridden)."""
+    from ...engine.hooks.training_data_meta_hook import normalization_of
+    bounds = getattr(generator, 'output_bounds', None)
+    norm = normalization_of(data_preprocessor if isinstance(
+        data_preprocessor, dict) else None)
+    if bounds is None or not norm or len(norm['std']) != len(norm['mean']):
+        return
+    expected = {(round((0 - m) / s, 4), round((255 - m) / s, 4))
+                for m, s in zip(norm['mean'], norm['std'])}
+    if len(expected) != 1:  # per-channel ranges: one (low, high) cannot say
+        return
+    low, high = expected.pop()
+    if abs(bounds[0] - low) > 1e-3 or abs(bounds[1] - high) > 1e-3:
+        raise ValueError(
+            f'CPSCDataFreeDistillation: generator.output_bounds '
+            f'{tuple(bounds)} are not the pixel range 0..255 of this '
+            f"config's data_preprocessor (mean {norm['mean']}, std "
+            f"{norm['std']}), which is ({low:.4f}, {high:.4f}). The bounds "
+            'were probably computed for another normalisation; set '
+            f'model.generator.output_bounds="({low:.4f}, {high:.4f})" (or '
+            'None for no clip).')
 
 
 def _no_grad_sync(module: nn.Module):

@@ -323,3 +323,18 @@ def test_reference_generator_optimizer_reset(reset):
                  for state in optim[part].optimizer.state.values()}
         assert steps == ({1} if reset else {4}), part
     assert optim['architecture'].optimizer.state  # momentum buffers kept
+
+
+def test_output_bounds_of_another_normalisation_are_refused():
+    cfg = small_mnist_cfg()
+    mean, std = cfg.model.data_preprocessor.mean[0], \
+        cfg.model.data_preprocessor.std[0]
+    # The pixel range under this config's normalisation builds.
+    cfg.model.generator.output_bounds = ((0 - mean) / std, (255 - mean) / std)
+    MODELS.build(cfg.model)
+    # The same bounds after the normalisation moved are named with the fix.
+    cfg.model.data_preprocessor.mean = [127.5]
+    cfg.model.data_preprocessor.std = [127.5]
+    with pytest.raises(ValueError, match=r'output_bounds .* not the pixel '
+                       r'range .* which is \(-1\.0000, 1\.0000\)'):
+        MODELS.build(cfg.model)
