@@ -2,6 +2,7 @@
 
     python tools/prepare_dataset.py ROOT --name NAME [--out DIR]
         [--image-size 32] [--held-out-per-class N] [--teacher-epochs 30]
+        [--class-names a,b,...]  (IDX files only)
 
 ROOT holds one folder per class under ``train/`` and under ``test/`` (or
 ``val/``): ``ROOT/train/<class>/*.png|jpg|...`` -- the layout mmpretrain's
@@ -17,6 +18,13 @@ otherwise) and writes three configs to DIR (default: ``configs_NAME``):
   NAME_cpsc.py     CPSC: that teacher -> WRN-16-1, no training images,
                    validated on the held-out split, tested on test/
 
+IDX files (the MNIST format: ``train-images-idx3-ubyte`` and
+``train-labels-idx1-ubyte``, ``t10k-*`` or ``test-*`` for the test split,
+optionally gzipped) in ROOT are written out once as such class folders
+under ``DIR/NAME_images``, named by label number (``3``, or ``3_cat`` with
+``--class-names``, so that their sorted order, which mmpretrain's class
+indices follow, is the label order), then used as above.
+
 Then:
     python tools/train.py DIR/NAME_teacher.py
     python tools/train.py DIR/NAME_cpsc.py
@@ -26,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import gzip
 import os
 import os.path as osp
 import sys
@@ -56,6 +65,88 @@ def _class_folders(split_dir: str) -> Dict[str, List[str]]:
                               'it or add its images.')
         classes[name] = [osp.join(folder, f) for f in images]
     return classes
+
+
+IDX_SPLITS = {'train': ('train', ), 'test': ('t10k', 'test')}
+
+
+def _idx_file(root: str, prefix: str, kind: str) -> str:
+    for name in (f'{prefix}-{kind}', f'{prefix}-{kind}.gz'):
+        if osp.isfile(osp.join(root, name)):
+            return osp.join(root, name)
+    return ''
+
+
+def find_idx(root: str) -> Dict[str, Tuple[str, str]]:
+    """split -> (images file, labels file) for IDX files in ROOT, or {}."""
+    found = {}
+    for split, prefixes in IDX_SPLITS.items():
+        for prefix in prefixes:
+            images = _idx_file(root, prefix, 'images-idx3-ubyte')
+            labels = _idx_file(root, prefix, 'labels-idx1-ubyte')
+            if images or labels:
+                if not (images and labels):
+                    missing = 'labels' if images else 'images'
+                    raise LayoutError(
+                        f'{root}: {osp.basename(images or labels)} has no '
+                        f'{missing} file beside it ({prefix}-{missing}-idx'
+                        f"{'1' if missing == 'labels' else '3'}-ubyte).")
+                found[split] = (images, labels)
+                break
+    if found and set(found) != set(IDX_SPLITS):
+        raise LayoutError(f'{root} has IDX files for {sorted(found)} only: '
+                          'give the train and the test split (t10k-* or '
+                          'test-*).')
+    return found
+
+
+def read_idx(path: str) -> np.ndarray:
+    """An IDX file of unsigned bytes (images N x H x W or labels N)."""
+    with (gzip.open if path.endswith('.gz') else open)(path, 'rb') as f:
+        data = f.read()
+    if len(data) < 4 or data[0] != 0 or data[1] != 0:
+        raise LayoutError(f'{path} is not an IDX file (bad magic number).')
+    if data[2] != 0x08:
+        raise LayoutError(f'{path} holds type 0x{data[2]:02x}; only unsigned '
+                          'bytes (0x08, as MNIST) are read.')
+    ndim = data[3]
+    shape = tuple(int.from_bytes(data[4 + 4 * i:8 + 4 * i], 'big')
+                  for i in range(ndim))
+    body = np.frombuffer(data, np.uint8, offset=4 + 4 * ndim)
+    if body.size != int(np.prod(shape)):
+        raise LayoutError(f'{path}: header says {shape}, the file holds '
+                          f'{body.size} values.')
+    return body.reshape(shape)
+
+
+def idx_to_folders(idx: Dict[str, Tuple[str, str]], out: str,
+                   class_names: List[str]) -> str:
+    """Write IDX images as OUT/{train,test}/<class>/<i>.png; returns OUT."""
+    from PIL import Image
+    splits = {}
+    for split, (images_file, labels_file) in idx.items():
+        images, labels = read_idx(images_file), read_idx(labels_file)
+        if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
+            raise LayoutError(
+                f'{images_file} / {labels_file}: need N x H x W images and N '
+                f'labels, got {images.shape} and {labels.shape}.')
+        splits[split] = images, labels
+    count = int(max(labels.max() for _, labels in splits.values())) + 1
+    if class_names and len(class_names) < count:
+        raise LayoutError(f'--class-names has {len(class_names)} names; the '
+                          f'labels go up to {count - 1}.')
+    # Class indices follow the folders' sorted names (mmpretrain's
+    # CustomDataset): a zero-padded label first keeps the IDX label order.
+    width = len(str(max(count, len(class_names)) - 1))
+    names = [str(i).zfill(width) + (f'_{class_names[i]}' if class_names
+                                    else '')
+             for i in range(max(count, len(class_names)))]
+    for split, (images, labels) in splits.items():
+        for index, (image, label) in enumerate(zip(images, labels)):
+            folder = osp.join(out, split, names[label])
+            os.makedirs(folder, exist_ok=True)
+            Image.fromarray(image).save(osp.join(folder, f'{index}.png'))
+    return out
 
 
 def read_layout(root: str) -> Tuple[Dict[str, List[str]], str,
@@ -217,6 +308,9 @@ def main(argv=None) -> None:
                         help='training images per class kept for validation '
                         '(default: a tenth of the smallest class, >= 1)')
     parser.add_argument('--teacher-epochs', type=int, default=30)
+    parser.add_argument('--class-names', default=None,
+                        help='comma-separated class names in label order '
+                        '(IDX files only; default: the label numbers)')
     args = parser.parse_args(argv)
     if not args.name.replace('_', '').replace('-', '').isalnum():
         parser.error(f'--name {args.name!r}: letters, digits, - and _ only.')
@@ -227,7 +321,25 @@ def main(argv=None) -> None:
         parser.error('--teacher-epochs must be at least 2 (one warm-up '
                      'epoch, then the cosine).')
     root = osp.abspath(args.root)
+    out = osp.abspath(args.out or f'configs_{args.name}')
     try:
+        idx = find_idx(root) if osp.isdir(root) else {}
+        if idx:
+            folders = osp.join(out, f'{args.name}_images')
+            if osp.isdir(folders):
+                print(f'prepare_dataset: {folders} exists; reading it (delete '
+                      'it to convert the IDX files again).')
+            else:
+                names = ([n.strip() for n in args.class_names.split(',')]
+                         if args.class_names else [])
+                idx_to_folders(idx, folders + '.partial', names)
+                os.replace(folders + '.partial', folders)
+                print(f'prepare_dataset: IDX files of {root} written as class '
+                      f'folders to {folders}')
+            root = folders
+        elif args.class_names:
+            raise LayoutError('--class-names is for IDX files; class folders '
+                              'are named by their folders.')
         train, test_split, test = read_layout(root)
         smallest = min(len(v) for v in train.values())
         held_out = (args.held_out_per_class if args.held_out_per_class
@@ -240,7 +352,6 @@ def main(argv=None) -> None:
         channels, mean, std = image_statistics(images, args.image_size)
     except LayoutError as error:
         raise SystemExit(f'prepare_dataset: {error}') from None
-    out = osp.abspath(args.out or f'configs_{args.name}')
     os.makedirs(out, exist_ok=True)
     classes = list(train)
     paths = {kind: osp.join(out, f'{args.name}_{kind}.py')

@@ -112,3 +112,63 @@ def test_readme_commands_from_folders_to_a_tested_student(tmp_path):
     assert metrics['classes'] == ['cats', 'dogs']
     assert len(metrics['single-label/recall_classwise']) == 2
     assert 0 <= metrics['accuracy/top1'] <= 100
+
+
+def _write_idx_dataset(root, train=6, test=2, classes=3, gz=False):
+    import gzip
+
+    from conftest import write_idx
+    rng = np.random.default_rng(0)
+    root.mkdir()
+    for prefix, per_class in (('train', train), ('t10k', test)):
+        labels = np.arange(per_class * classes) % classes
+        images = rng.integers(0, 60, (len(labels), 28, 28))
+        images[:, :, :8] += 60 * labels[:, None, None]  # a class cue
+        for kind, array in (('images-idx3-ubyte', images),
+                            ('labels-idx1-ubyte', labels)):
+            path = os.fspath(root / f'{prefix}-{kind}')
+            write_idx(path, array)
+            if gz:
+                with open(path, 'rb') as f, gzip.open(path + '.gz',
+                                                      'wb') as out:
+                    out.write(f.read())
+                os.remove(path)
+    return root
+
+
+@pytest.mark.parametrize('gz', [False, True])
+def test_idx_files_become_class_folders_in_label_order(tmp_path, gz):
+    root = _write_idx_dataset(tmp_path / 'idx', gz=gz)
+    out = tmp_path / 'configs'
+    prepare_dataset.main([str(root), '--name', 'digits', '--out', str(out),
+                          '--class-names', 'zero,one,two'])
+    folders = out / 'digits_images'
+    assert sorted(os.listdir(folders / 'train')) == ['0_zero', '1_one',
+                                                    '2_two']
+    assert len(os.listdir(folders / 'train' / '1_one')) == 6
+    assert len(os.listdir(folders / 'test' / '2_two')) == 2
+    image = np.asarray(Image.open(folders / 'train' / '2_two' / '2.png'))
+    assert image.shape == (28, 28) and image[:, :8].min() >= 120
+    cfg = Config.fromfile(os.fspath(out / 'digits_dataset.py'))
+    assert cfg.dataset_classes == ['0_zero', '1_one', '2_two']
+    assert cfg.dataset_channels == 1  # grey
+    # A second run reads the folders it wrote instead of converting again.
+    prepare_dataset.main([str(root), '--name', 'digits', '--out', str(out)])
+
+
+def test_idx_mistakes_are_named(tmp_path):
+    root = _write_idx_dataset(tmp_path / 'idx')
+    os.remove(root / 't10k-labels-idx1-ubyte')
+    assert 'has no labels file beside it' in refused(
+        [str(root), '--name', 'x', '--out', str(tmp_path / 'a')])
+    os.remove(root / 't10k-images-idx3-ubyte')
+    assert "IDX files for ['train'] only" in refused(
+        [str(root), '--name', 'x', '--out', str(tmp_path / 'b')])
+    root = _write_idx_dataset(tmp_path / 'idx2')
+    assert '--class-names has 2 names' in refused(
+        [str(root), '--name', 'x', '--out', str(tmp_path / 'c'),
+         '--class-names', 'a,b'])
+    folders = write_folders(tmp_path / 'folders')
+    assert '--class-names is for IDX files' in refused(
+        [str(folders), '--name', 'x', '--out', str(tmp_path / 'd'),
+         '--class-names', 'a,b'])
