@@ -20,6 +20,17 @@ class BuildWithMimFiles(build_py):
     def run(self):
         super().run()
         here = osp.dirname(osp.abspath(__file__))
+        if getattr(self, 'editable_mode', False):
+            # `pip install -e .`: Python imports the package from this source
+            # tree, so its .mim is here, linked to the files it names (as
+            # OpenMMLab's own setup.py does for develop installs).
+            target = osp.join(here, 'mmrazor_cpsc', '.mim')
+            os.makedirs(target, exist_ok=True)
+            for name in MIM_FILES:
+                link = osp.join(target, name)
+                if not osp.lexists(link):
+                    os.symlink(osp.join('..', '..', name), link)
+            return
         target = osp.join(self.build_lib, 'mmrazor_cpsc', '.mim')
         for name in MIM_FILES:
             src, dst = osp.join(here, name), osp.join(target, name)

@@ -21,7 +21,8 @@ import torch
 __all__ = [
     'apply_all', 'patch_torch_quantization_names', 'mmengine_checkpoint_globals',
     'safe_mmengine_checkpoint_loading', 'patch_mmengine_checkpoint_loading',
-    'patch_history_buffer_pickling', 'patch_cpu_distributed',
+    'patch_history_buffer_pickling', 'patch_mmengine_installed_path',
+    'patch_cpu_distributed',
     'patch_mmrazor_data_free_distillation', 'patch_mmrazor_quantization',
     'exit_distributed_cleanly'
 ]
@@ -183,6 +184,47 @@ def patch_history_buffer_pickling() -> bool:
     __getstate__._cpsc_data_only = True
     __getstate__.__wrapped__ = HistoryBuffer.__getstate__
     HistoryBuffer.__getstate__ = __getstate__
+    return True
+
+
+def patch_mmengine_installed_path() -> bool:
+    """Resolve ``pkg::`` configs of a package installed in editable mode.
+
+    Symptom: after ``pip install -e .`` (what ``make`` and MMRazor's own
+    install guide do), a config with ``_base_ =
+    ['mmrazor_cpsc::cpsc/....py']`` fails with ``FileNotFoundError:
+    '.../site-packages/mmrazor_cpsc/.mim/model-index.yml'``.
+    Reason: mmengine's ``get_installed_path`` (0.10.7) joins the
+    distribution's location with the module name whether that folder exists
+    or not; an editable install (PEP 660) puts only its metadata and an
+    import hook in site-packages, and the package stays in the source tree.
+    Fix: when that folder does not exist, answer where Python imports the
+    module from (``importlib``'s ``find_spec``), as mmengine already does for
+    packages without a distribution. The editable build links the source
+    tree's ``.mim`` to configs/tools/model-index (setup.py).
+
+    Returns:
+        bool: True when mmengine's config module got the wrapper.
+    """
+    import importlib.util
+    import os.path as osp
+
+    from mmengine.config import config as config_module
+    original = config_module.get_installed_path
+    if getattr(original, '_cpsc_editable_aware', False):
+        return False
+
+    def get_installed_path(package: str) -> str:
+        path = original(package)
+        if not osp.isdir(path):
+            spec = importlib.util.find_spec(package.replace('-', '_'))
+            if spec is not None and spec.origin is not None:
+                return osp.dirname(spec.origin)
+        return path
+
+    get_installed_path._cpsc_editable_aware = True
+    get_installed_path.__wrapped__ = original
+    config_module.get_installed_path = get_installed_path
     return True
 
 
@@ -430,6 +472,7 @@ def apply_all() -> None:
     patch_torch_quantization_names()
     patch_history_buffer_pickling()
     patch_mmengine_checkpoint_loading()
+    patch_mmengine_installed_path()
     patch_cpu_distributed()
     patch_mmrazor_data_free_distillation()
     patch_mmrazor_quantization()

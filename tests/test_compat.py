@@ -6,6 +6,7 @@ import sys
 
 import pytest
 import torch
+from conftest import REPO
 from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
@@ -319,3 +320,43 @@ def test_mmrazor_post_training_quantization_with_fix():
         floating = model.architecture(inputs, None, 'tensor')
     assert quantized.shape == floating.shape == (4, 3)
     assert (quantized - floating).abs().max() < 0.1 * floating.abs().max()
+
+
+EDITABLE_CHECK = '''
+import os.path as osp, site, sys
+target = sys.argv[1]
+site.addsitedir(target)  # the editable install's import hook
+sys.path.remove(target)
+sys.path.insert(0, target)  # its metadata first, as in a fresh venv
+import mmrazor_cpsc
+from mmengine.config import Config
+from mmengine.config import config as config_module
+original = config_module.get_installed_path.__wrapped__
+print('unfixed', osp.isdir(original('mmrazor_cpsc')))
+print('fixed', config_module.get_installed_path('mmrazor_cpsc'))
+print('model', Config.fromfile(sys.argv[2]).model.type)
+'''
+
+
+def test_package_scope_configs_from_an_editable_install(tmp_path):
+    # `pip install -e .` (what `make` does): mmengine looks for the package
+    # beside the metadata in site-packages, where it is not.
+    target = tmp_path / 'site-packages'
+    subprocess.run([sys.executable, '-m', 'pip', 'install', '--no-deps',
+                    '--no-build-isolation', '-q', '--target', str(target),
+                    '-e', REPO], check=True, capture_output=True)
+    user = tmp_path / 'my_cpsc.py'
+    user.write_text("_base_ = ['mmrazor_cpsc::cpsc/"
+                    "cpsc_lenet5bn_lenet5half_mnist.py']\n")
+    result = subprocess.run(
+        [sys.executable, '-c', EDITABLE_CHECK, str(target), str(user)],
+        cwd=tmp_path, capture_output=True, text=True,
+        env=dict(os.environ, OMP_NUM_THREADS='1'))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'unfixed False' in result.stdout  # the symptom, fix undone
+    assert f"fixed {os.path.join(REPO, 'mmrazor_cpsc')}" in result.stdout
+    assert 'model CPSCDataFreeDistillation' in result.stdout
+    # The editable build linked the source tree's .mim to the real files.
+    assert os.path.samefile(
+        os.path.join(REPO, 'mmrazor_cpsc', '.mim', 'configs'),
+        os.path.join(REPO, 'configs'))
