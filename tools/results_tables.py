@@ -22,7 +22,10 @@ recorded into one committed JSON file under docs/results/. A markdown file
     <!-- /results -->
 
 where KIND is ``benchmark``, ``tuning``, ``cpu_speed``, ``variants`` or
-``probes`` and FILE a path under docs/results/. ``collect-variants`` reads every sub-folder of OUT
+``probes`` and FILE a path under docs/results/. A metafile
+(configs/*/metafile.yml) carries a model's ``Results`` between
+``# results: benchmark FILE METHOD`` and ``# /results`` lines: METHOD's
+mean top-1 on the test set over the benchmark's seeds. ``collect-variants`` reads every sub-folder of OUT
 that holds a ``variant.json`` (name, description, config, options: what the
 run was) and a ``test_metrics.json`` (tools/test.py --per-class on the last
 checkpoint), with the run's mmengine scalars. ``render`` regenerates each
@@ -48,7 +51,13 @@ from tune import tuning_markdown
 
 BLOCK = re.compile(r'(<!-- results: (\w+) (\S+) -->\n)(.*?)(<!-- /results -->)',
                    re.S)
+# In a metafile: the Results of one model, from one method of a benchmark.
+YAML_BLOCK = re.compile(
+    r'^([ \t]*)(# results: benchmark (\S+) (\S+)\n)(.*?)(^[ \t]*# /results\n)',
+    re.S | re.M)
 DOCUMENTS = ['README.md', 'configs/*/README.md']
+METAFILES = ['configs/*/metafile.yml']
+DATASETS = {'mnist': 'MNIST', 'cifar10': 'CIFAR-10'}
 
 
 def _read(path: str):
@@ -256,9 +265,44 @@ RENDERERS: Dict[str, Callable[[Dict], str]] = dict(
     variants=render_variants, probes=render_probes)
 
 
+def metafile_results(data: Dict, method: str, indent: str,
+                     where: str) -> str:
+    """The OpenMMLab ``Results`` of METHOD: its mean top-1 on the test set
+    over the benchmark's seeds."""
+    runs = [r for r in data['runs'] if r['method'] == method]
+    if not runs:
+        raise SystemExit(f'results_tables: {where}: no {method} runs in its '
+                         'result file.')
+    suite = re.search(r'--suite (\S+)', data['command'])
+    dataset = DATASETS[suite.group(1) if suite else 'mnist']
+    mean = sum(r['top1_test'] for r in runs) / len(runs)
+    return (f'{indent}# mean of {len(runs)} seed(s); {data["budget"]}\n'
+            f'{indent}Results:\n'
+            f'{indent}  - Task: Image Classification\n'
+            f'{indent}    Dataset: {dataset}\n'
+            f'{indent}    Metrics:\n'
+            f'{indent}      Top 1 Accuracy: {mean:.2f}\n')
+
+
+def rendered_metafile(text: str, where: str) -> str:
+    """TEXT with every marked Results block regenerated."""
+
+    def block(match) -> str:
+        indent, source, method = match.group(1), match.group(3), \
+            match.group(4)
+        path = osp.join(REPO, source)
+        if not osp.isfile(path):
+            raise SystemExit(f'results_tables: {where}: {source} not found.')
+        return (indent + match.group(2)
+                + metafile_results(_read(path), method, indent, where)
+                + match.group(6))
+
+    return YAML_BLOCK.sub(block, text)
+
+
 def documents() -> List[str]:
     found = []
-    for pattern in DOCUMENTS:
+    for pattern in DOCUMENTS + METAFILES:
         found += sorted(glob.glob(osp.join(REPO, pattern)))
     return found
 
@@ -304,7 +348,8 @@ def main(argv=None) -> int:
     for path in documents():
         with open(path) as f:
             text = f.read()
-        new = rendered(text, osp.relpath(path, REPO))
+        render = rendered_metafile if path.endswith('.yml') else rendered
+        new = render(text, osp.relpath(path, REPO))
         if new != text:
             stale.append(osp.relpath(path, REPO))
             if args.action == 'render':

@@ -134,3 +134,36 @@ def test_probes_are_collected_with_their_feature_timeline(tmp_path):
         in text
     assert '| dead | 25.0 % | 100.0 % |' in text
     assert 'head start |' not in text.split('by checkpoint')[1]
+
+
+def test_metafile_results_come_from_the_benchmark_file(tmp_path):
+    source = tmp_path / 'bench.json'
+    source.write_text(json.dumps(dict(
+        command='python tools/benchmark.py --suite cifar10 --minutes 12',
+        budget='12 minutes of training, batch 256',
+        runs=[dict(method='CPSC', seed=1, top1_test=60.0),
+              dict(method='CPSC', seed=2, top1_test=61.0),
+              dict(method='DFAD', seed=1, top1_test=50.0)])))
+    text = ('Models:\n'
+            '  - Name: cpsc_x\n'
+            f'    # results: benchmark {source} CPSC\n'
+            '    Results:\n'
+            '      - Task: Image Classification\n'
+            '        Dataset: CIFAR-10\n'
+            '        Metrics:\n'
+            '          Top 1 Accuracy: 99.99\n'  # edited by hand
+            '    # /results\n'
+            '  - Name: other\n')
+    new = results_tables.rendered_metafile(text, 'metafile.yml')
+    assert 'Top 1 Accuracy: 60.50' in new and '99.99' not in new
+    assert '    # mean of 2 seed(s); 12 minutes of training' in new
+    assert '        Dataset: CIFAR-10\n' in new
+    assert new.endswith('    # /results\n  - Name: other\n')
+    # Regenerating is stable, so `check` passes on a rendered file.
+    assert results_tables.rendered_metafile(new, 'metafile.yml') == new
+    import yaml
+    model = yaml.safe_load(new)['Models'][0]
+    assert model['Results'][0]['Metrics']['Top 1 Accuracy'] == 60.5
+    with pytest.raises(SystemExit, match='no ZSKT runs'):
+        results_tables.rendered_metafile(
+            text.replace(' CPSC\n', ' ZSKT\n'), 'metafile.yml')
