@@ -26,6 +26,19 @@ def changed(before, module):
     return [k for k in before if not torch.equal(before[k], now[k])]
 
 
+def count_steps(algo):
+    calls = []
+    for name in ('generator_step', 'student_step'):
+        original = getattr(algo, name)
+
+        def counted(*args, __original=original, __name=name):
+            calls.append(__name)
+            return __original(*args)
+
+        setattr(algo, name, counted)
+    return calls
+
+
 def test_generator_step_updates_only_the_generator(mnist_algorithm):
     algo, optim = mnist_algorithm
     student, teacher = params_snapshot(algo.student), snapshot(algo.teacher)
@@ -61,15 +74,7 @@ def test_student_step_updates_only_the_student(mnist_algorithm):
 def test_train_step_runs_the_configured_schedule(mnist_algorithm):
     algo, optim = mnist_algorithm
     algo.generator_steps, algo.student_steps = 2, 3
-    calls = []
-    for name in ('generator_step', 'student_step'):
-        original = getattr(algo, name)
-
-        def counted(*args, __original=original, __name=name):
-            calls.append(__name)
-            return __original(*args)
-
-        setattr(algo, name, counted)
+    calls = count_steps(algo)
     algo.train()
     data = dict(inputs=[torch.zeros(1, 1, 1)] * BATCH,
                 data_samples=[None] * BATCH)
@@ -77,19 +82,6 @@ def test_train_step_runs_the_configured_schedule(mnist_algorithm):
     assert calls == ['generator_step'] * 2 + ['student_step'] * 3
     assert all(torch.isfinite(v) for v in log.values())
     assert not algo.teacher.training, 'teacher must stay in eval mode'
-
-
-def count_steps(algo):
-    calls = []
-    for name in ('generator_step', 'student_step'):
-        original = getattr(algo, name)
-
-        def counted(*args, __original=original, __name=name):
-            calls.append(__name)
-            return __original(*args)
-
-        setattr(algo, name, counted)
-    return calls
 
 
 def test_student_start_iter_gives_the_generator_a_head_start(mnist_algorithm):
