@@ -185,6 +185,8 @@ def test_two_train_steps(path, one_thread):
     cfg.model.teacher_ckpt = None
     cfg.model.generator_steps = 1
     cfg.model.student_steps = 1
+    # Both parts must train in two steps: no generator head start.
+    cfg.model.student_start_iter = 0
     torch.manual_seed(0)
     model = MODELS.build(cfg.model)
     model.init_weights()
