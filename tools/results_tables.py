@@ -90,10 +90,17 @@ def collect_benchmark(out: str) -> Dict:
 
 
 def collect_tuning(out: str) -> Dict:
+    """tools/tune.py's tuning.json, with each trial's teacher agreement
+    (the conditional generator's, over its last fifth) from its run."""
     tuning = _read(osp.join(out, 'tuning.json'))
-    for method in tuning['methods'].values():
+    for name, method in tuning['methods'].items():
         for trial in method['trials'] + [method['best']]:
             trial.pop('wall_s', None)
+            run = osp.join(out, 'trials', name, f"trial{trial['number']}")
+            if glob.glob(osp.join(run, '*', 'vis_data', 'scalars.json')):
+                agreement = _agreement_last_fifth(_latest_scalars(run))
+                if agreement is not None:
+                    trial['teacher_agreement_last_fifth'] = agreement
     return tuning
 
 
@@ -112,6 +119,19 @@ def _latest_scalars(run_dir: str) -> List[Dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
+def _agreement_last_fifth(scalars: List[Dict]):
+    """Mean ``gen.teacher_agreement`` over the last fifth of a run's
+    iterations (the last logged value for a short run), or None."""
+    train = [r for r in scalars if 'gen.teacher_agreement' in r]
+    if not train:
+        return None
+    iters = max(r['iter'] for r in train)
+    last_fifth = [r['gen.teacher_agreement'] for r in train
+                  if r['iter'] > 0.8 * iters] or [
+                      train[-1]['gen.teacher_agreement']]
+    return sum(last_fifth) / len(last_fifth)
+
+
 def collect_variant(run_dir: str) -> Dict:
     """One variant run: what it was, its validation curve, the teacher's
     agreement with the conditioning labels over its last fifth, and its
@@ -120,19 +140,15 @@ def collect_variant(run_dir: str) -> Dict:
     scalars = _latest_scalars(run_dir)
     val = [(r['step'], r['accuracy/top1']) for r in scalars
            if 'accuracy/top1' in r]
-    train = [r for r in scalars if 'gen.teacher_agreement' in r]
-    if not val or not train:
+    agreement = _agreement_last_fifth(scalars)
+    if not val or agreement is None:
         raise SystemExit(f'results_tables: {run_dir} logged no validation '
                          'accuracy or no gen.teacher_agreement.')
-    iters = max(r['iter'] for r in train)
-    last_fifth = [r['gen.teacher_agreement'] for r in train
-                  if r['iter'] > 0.8 * iters] or [train[-1][
-                      'gen.teacher_agreement']]
+    iters = max(r['iter'] for r in scalars if 'gen.teacher_agreement' in r)
     record = dict(variant, iters=iters,
                   val_curve=[dict(iter=i, top1=t) for i, t in val],
                   val_final=val[-1][1], val_best=max(t for _, t in val),
-                  teacher_agreement_last_fifth=sum(last_fifth) /
-                  len(last_fifth))
+                  teacher_agreement_last_fifth=agreement)
     metrics = _read(osp.join(run_dir, 'test_metrics.json'))
     record['top1_test'] = metrics['accuracy/top1']
     if 'single-label/recall_classwise' in metrics:

@@ -240,17 +240,27 @@ def tuning_markdown(tuning: Dict) -> str:
              'the config as shipped.', '']
     for name, result in tuning['methods'].items():
         knobs = list(result['space'])
+        # A conditional generator's teacher agreement, where it was logged
+        # (tools/results_tables.py collect-tuning reads it from each run).
+        agreement = any('teacher_agreement_last_fifth' in t
+                        for t in result['trials'])
+        extra = ' teacher agreement, last fifth |' if agreement else ''
         lines += [f'**{name}** (`{result["config"]}`)', '',
                   '| trial | ' + ' | '.join(knobs)
-                  + ' | iterations | validation top-1 |',
-                  '|---' * (len(knobs) + 3) + '|']
+                  + ' | iterations |' + extra + ' validation top-1 |',
+                  '|---' * (len(knobs) + 3 + agreement) + '|']
         for t in result['trials']:
             mark = ' **(best)**' if t['number'] == result['best'][
                 'number'] else ''
+            cell = ''
+            if agreement:
+                value = t.get('teacher_agreement_last_fifth')
+                cell = (f' {100 * value:.1f} % |' if value is not None
+                        else ' - |')
             lines.append(
                 f"| {t['number']}{mark} | "
                 + ' | '.join(_fmt(t['values'][k]) for k in knobs)
-                + f" | {t['iters']} | {t['top1_val']:.2f} |")
+                + f" | {t['iters']} |{cell} {t['top1_val']:.2f} |")
         lines.append('')
     lines += [f"Command: `{tuning['command']}`", '']
     return '\n'.join(lines)

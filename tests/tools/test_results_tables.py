@@ -167,3 +167,44 @@ def test_metafile_results_come_from_the_benchmark_file(tmp_path):
     with pytest.raises(SystemExit, match='no ZSKT runs'):
         results_tables.rendered_metafile(
             text.replace(' CPSC\n', ' ZSKT\n'), 'metafile.yml')
+
+
+def test_tuning_trials_carry_their_teacher_agreement(tmp_path):
+    def trial(number, top1):
+        return dict(number=number, values=dict(lr=0.1 * (number + 1)),
+                    options={}, iters=100, wall_s=60.0, top1_val=top1)
+    tuning = dict(command='python tools/tune.py x', suite='cifar10',
+                  trials=2, minutes=10, seed=0, batch_size=256,
+                  methods=dict(
+                      CPSC=dict(config='c.py', space=dict(lr={}),
+                                trials=[trial(0, 30.0), trial(1, 60.0)],
+                                best=trial(1, 60.0)),
+                      DFAD=dict(config='d.py', space=dict(lr={}),
+                                trials=[trial(0, 40.0)],
+                                best=trial(0, 40.0))),
+                  best_options={})
+    (tmp_path / 'tuning.json').write_text(json.dumps(tuning))
+    # CPSC's runs log the generator's agreement with the asked class;
+    # trial 0's run is gone, DFAD's generator has no class to agree with.
+    for name, number, agreements in (('CPSC', 1, [0.9] * 8 + [0.2, 0.4]),
+                                     ('DFAD', 0, [])):
+        logs = tmp_path / 'trials' / name / f'trial{number}' / '1' / \
+            'vis_data'
+        logs.mkdir(parents=True)
+        lines = [{'iter': 10 * (i + 1), 'gen.loss': 1.0,
+                  'gen.teacher_agreement': a}
+                 for i, a in enumerate(agreements)] or [{'iter': 10,
+                                                         'gen.loss': 1.0}]
+        (logs / 'scalars.json').write_text(
+            '\n'.join(json.dumps(line) for line in lines) + '\n')
+    data = results_tables.collect_tuning(os.fspath(tmp_path))
+    cpsc = data['methods']['CPSC']
+    assert cpsc['trials'][1]['teacher_agreement_last_fifth'] == \
+        pytest.approx(0.3)
+    assert 'teacher_agreement_last_fifth' not in cpsc['trials'][0]
+    assert 'wall_s' not in cpsc['trials'][1]
+    text = results_tables.RENDERERS['tuning'](data)
+    assert '| 0 | 0.1 | 100 | - | 30.00 |' in text
+    assert '| 1 **(best)** | 0.2 | 100 | 30.0 % | 60.00 |' in text
+    # No agreement column for a method that logged none.
+    assert '| 0 **(best)** | 0.1 | 100 | 40.00 |' in text
