@@ -1,13 +1,14 @@
 """The package as a user installs it: an sdist that builds a wheel, a wheel
 whose requirements leave an existing environment alone and which carries the
-configs and tools (OpenMMLab's .mim layout), a user config outside the repo
-that inherits ours by package scope, and a clear message when mmcv is
-missing."""
+configs and tools (OpenMMLab's .mim layout), installed into a fresh venv
+where mim finds and trains it and a user config outside the repo inherits
+ours by package scope, and a clear message when mmcv is missing."""
 import os
 import os.path as osp
 import shutil
 import subprocess
 import sys
+import sysconfig
 import tarfile
 import zipfile
 
@@ -40,7 +41,7 @@ def built(tmp_path_factory):
         src = osp.join(REPO, name)
         if osp.isdir(src):
             shutil.copytree(src, source / name, ignore=shutil.ignore_patterns(
-                '__pycache__', '*.egg-info'))
+                '__pycache__', '*.egg-info', '.mim'))
         else:
             shutil.copy(src, source / name)
     _run([sys.executable, 'setup.py', '-q', 'sdist', '-d',
@@ -96,9 +97,19 @@ def test_wheel_carries_configs_and_tools_the_mim_way(built):
 def test_installed_wheel_searched_and_trained_through_mim_from_anywhere(
         built, tmp_path, fake_mnist_root):
     _, wheel = built
-    site = tmp_path / 'site'
-    _run([sys.executable, '-m', 'pip', 'install', '--no-deps', '-q',
-          '--target', os.fspath(site), os.fspath(wheel)], tmp_path)
+    # A fresh venv that gets mmrazor_cpsc from the wheel alone. The heavy
+    # third-party stack (torch, mmcv, ...) is this environment's, reached
+    # through a .pth after the venv's own site-packages; that directory's
+    # own .pth files (e.g. an editable install of this repo) are not run.
+    venv = tmp_path / 'venv'
+    _run([sys.executable, '-m', 'venv', '--without-pip', os.fspath(venv)],
+         tmp_path)
+    python = os.fspath(venv / 'bin' / 'python')
+    [site] = (venv / 'lib').glob('python*/site-packages')
+    (site / 'test_stack.pth').write_text(
+        sysconfig.get_paths()['purelib'] + '\n')
+    _run([python, '-m', 'pip', 'install', '--no-deps', '-q',
+          os.fspath(wheel)], tmp_path)
     torch.manual_seed(0)
     teacher = PRETRAIN_MODELS.build(Config.fromfile(TEACHER_CONFIG).model)
     torch.save(teacher.state_dict(), tmp_path / 'teacher.pth')
@@ -115,16 +126,17 @@ def test_installed_wheel_searched_and_trained_through_mim_from_anywhere(
         'val_dataloader = dict(dataset=dict(per_class=2, dataset=dict(\n'
         f"    data_root={fake_mnist_root!r})))\n"
         'custom_hooks = []\n')
-    env = dict(os.environ, PYTHONPATH=os.fspath(site), OMP_NUM_THREADS='1')
-    where = _run([sys.executable, '-c', 'import mmrazor_cpsc; '
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    env.pop('PYTHONPATH', None)
+    where = _run([python, '-c', 'import mmrazor_cpsc; '
                   'print(mmrazor_cpsc.__file__)'], user, env)
     assert where.stdout.strip().startswith(os.fspath(site))
     # mim finds the index and the tools in the installed package's .mim.
-    found = _run([sys.executable, '-m', 'mim', 'search', 'mmrazor_cpsc'],
+    found = _run([python, '-m', 'mim', 'search', 'mmrazor_cpsc'],
                  user, env).stdout
     assert 'config id: cpsc_lenet5bn_lenet5half_mnist' in found
     assert 'config id: dafl_wrn16-2_wrn16-1_cifar10' in found
-    _run([sys.executable, '-m', 'mim', 'train', 'mmrazor_cpsc', 'my_cpsc.py',
+    _run([python, '-m', 'mim', 'train', 'mmrazor_cpsc', 'my_cpsc.py',
           '--work-dir', 'work'], user, env)
     assert (user / 'work' / 'iter_2.pth').is_file()
 
