@@ -10,6 +10,8 @@
         docs/results/cifar10_cpsc_variants.json
     python tools/results_tables.py collect-probes work_dirs/probes2 \
         docs/results/cifar10_collapse_probes.json
+    python tools/results_tables.py collect-demo work_dirs/demo \
+        docs/results/mnist_demo.json
     python tools/results_tables.py render      # rewrite every marked block
     python tools/results_tables.py check       # exit 1 if a block is stale
 
@@ -21,8 +23,8 @@ recorded into one committed JSON file under docs/results/. A markdown file
     ...
     <!-- /results -->
 
-where KIND is ``benchmark``, ``tuning``, ``cpu_speed``, ``variants`` or
-``probes`` and FILE a path under docs/results/. A metafile
+where KIND is ``benchmark``, ``tuning``, ``cpu_speed``, ``variants``,
+``probes`` or ``demo`` and FILE a path under docs/results/. A metafile
 (configs/*/metafile.yml) carries a model's ``Results`` between
 ``# results: benchmark FILE METHOD`` and ``# /results`` lines: METHOD's
 mean top-1 on the test set over the benchmark's seeds. ``collect-variants`` reads every sub-folder of OUT
@@ -102,6 +104,39 @@ def collect_tuning(out: str) -> Dict:
                 if agreement is not None:
                     trial['teacher_agreement_last_fifth'] = agreement
     return tuning
+
+
+def collect_demo(out: str) -> Dict:
+    """tools/run_demo.py's demo.json, dated by when it was written."""
+    import datetime
+    path = osp.join(out, 'demo.json')
+    data = _read(path)
+    data['date'] = datetime.date.fromtimestamp(
+        osp.getmtime(path)).isoformat()
+    return data
+
+
+def render_demo(data: Dict) -> str:
+    deployed = data['deployed']
+    return '\n'.join([
+        f"Measured {data['date']} on 2 CPU cores by `make demo`; both models "
+        'on the real MNIST test set (10,000 images):', '',
+        '| model | trained on | top-1 | time |', '|---|---|---|---|',
+        '| LeNet-5-BN teacher | real MNIST less the 5,000 held-out validation '
+        f"images, 4 epochs | {data['teacher_top1']:.2f} % | "
+        f"{data['teacher_minutes']:.1f} min incl. data |",
+        '| LeNet-5-half student, CPSC-DFKD | nothing but the teacher (1,000 '
+        f"iterations) | **{data['student_top1']:.2f} %** | "
+        f"{data['student_minutes']:.1f} min |", '',
+        f"End to end (with the grids and the generator refinement) "
+        f"{data['total_minutes']:.1f} min. CPSC's grid: "
+        f"{' '.join(data['grid'].split())} After the refinement: "
+        f"{' '.join(data['refined_grid'].split())}", '',
+        "Deployed: mmpretrain's `ImageClassificationInferencer` with the "
+        f"exported student names {deployed['correct']} of "
+        f"{deployed['images']} test digits saved as PNG files correctly "
+        f"(e.g. {deployed['example']}); its ONNX export differs from "
+        f"PyTorch by at most {deployed['onnx_max_abs_diff']:.1e}.", ''])
 
 
 def collect_speed(out: str) -> Dict:
@@ -278,7 +313,7 @@ def render_speed(data: Dict) -> str:
 
 RENDERERS: Dict[str, Callable[[Dict], str]] = dict(
     benchmark=render_benchmark, tuning=tuning_markdown, cpu_speed=render_speed,
-    variants=render_variants, probes=render_probes)
+    variants=render_variants, probes=render_probes, demo=render_demo)
 
 
 def metafile_results(data: Dict, method: str, indent: str,
@@ -345,7 +380,8 @@ def main(argv=None) -> int:
         description=__doc__.splitlines()[0],
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     sub = parser.add_subparsers(dest='action', required=True)
-    for kind in ('benchmark', 'tuning', 'speed', 'variants', 'probes'):
+    for kind in ('benchmark', 'tuning', 'speed', 'variants', 'probes',
+                 'demo'):
         collect = sub.add_parser(f'collect-{kind}')
         collect.add_argument('out', help='the output folder of the run')
         collect.add_argument('target', help='docs/results/NAME.json')
@@ -355,7 +391,7 @@ def main(argv=None) -> int:
     if args.action.startswith('collect-'):
         collector = dict(benchmark=collect_benchmark, tuning=collect_tuning,
                          speed=collect_speed, variants=collect_variants,
-                         probes=collect_probes)[
+                         probes=collect_probes, demo=collect_demo)[
                              args.action[len('collect-'):]]
         _write(collector(args.out), args.target)
         print(f'results_tables: wrote {args.target}')

@@ -11,9 +11,13 @@
 5. draws the synthetic-image grid (tools/visualize_generator.py),
 6. refines the generator into a dataset generator (generator-only training,
    student untouched; configs/cpsc/cpsc_generator_refine_*) and draws its grid,
+7. deploys the student: an ONNX file checked against PyTorch, and mmpretrain's
+   ImageClassificationInferencer naming the class of test digits saved as PNG
+   files,
 and prints the two accuracies, how many grid images the teacher classifies as
 their row's class, how many have a real test image of that class as nearest
-neighbour, and where the logs and the grids are.
+neighbour, the deployment checks, and where the logs and the grids are. The
+same numbers go to WORK_DIR/demo.json (tools/results_tables.py collect-demo).
 """
 import argparse
 import json
@@ -64,6 +68,34 @@ def draw_grid(config, checkpoint, stem):
                            f'no grid checks reported; see {stem}.log')
 
 
+def classify_pngs(config: str, checkpoint: str, out: str,
+                  count: int = 100) -> dict:
+    """The first COUNT MNIST test digits as PNG files, classified by
+    mmpretrain's ImageClassificationInferencer with the exported student:
+    how many it names right, and one example."""
+    import numpy as np
+    from mmpretrain.apis import ImageClassificationInferencer
+    from PIL import Image
+    sys.path.insert(0, osp.join(REPO, 'tools'))
+    from prepare_dataset import read_idx
+    images = read_idx(osp.join(REPO, 'data', 'mnist',
+                               't10k-images-idx3-ubyte'))[:count]
+    labels = read_idx(osp.join(REPO, 'data', 'mnist',
+                               't10k-labels-idx1-ubyte'))[:count]
+    os.makedirs(out, exist_ok=True)
+    paths = []
+    for index, image in enumerate(images):
+        paths.append(osp.join(out, f'{index}.png'))
+        Image.fromarray(np.asarray(image)).save(paths[-1])
+    inferencer = ImageClassificationInferencer(config, pretrained=checkpoint)
+    results = inferencer(paths)
+    named = [r['pred_class'] for r in results]
+    correct = sum(name.split(' ')[0] == str(label)
+                  for name, label in zip(named, labels))
+    return dict(images=len(paths), correct=int(correct),
+                example=f"{osp.basename(paths[0])} -> '{named[0]}'")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--work-dir', default='work_dirs/demo')
@@ -94,7 +126,10 @@ def main():
     cpsc_time = time.time() - start - teacher_time
 
     student_ckpt = osp.join(work, 'student_lenet5_half_mnist.pth')
-    tool('convert_student_checkpoint.py', cpsc_ckpt, student_ckpt)
+    student_onnx = osp.join(work, 'student_lenet5_half_mnist.onnx')
+    tool('convert_student_checkpoint.py', cpsc_ckpt, student_ckpt,
+         '--config', CPSC_CFG, '--onnx', student_onnx,
+         log=osp.join(work, 'student_export.log'))
     student_metrics = osp.join(work, 'student_test.json')
     tool('test.py', STUDENT_CFG, student_ckpt, '--work-dir',
          osp.join(work, 'student_test'), '--out-metrics', student_metrics,
@@ -113,6 +148,21 @@ def main():
         REFINE_CFG, last_checkpoint(refine_dir),
         osp.join(work, 'synthetic_grid_refined'))
 
+    deployed = classify_pngs(
+        osp.join(work, 'student_lenet5_half_mnist_config.py'), student_ckpt,
+        osp.join(work, 'test_pngs'))
+    with open(student_onnx + '.json') as f:
+        deployed['onnx_max_abs_diff'] = json.load(f)['max_abs_diff_vs_pytorch']
+    total_time = time.time() - start
+    with open(osp.join(work, 'demo.json'), 'w') as f:
+        json.dump(dict(
+            teacher_top1=top1(teacher_metrics),
+            student_top1=top1(student_metrics),
+            teacher_minutes=teacher_time / 60, student_minutes=cpsc_time / 60,
+            total_minutes=total_time / 60, grid=agreement,
+            refined_grid=refined_agreement, deployed=deployed,
+            cfg_options=args.cfg_options), f, indent=1)
+
     print('\n== CPSC-DFKD MNIST demo ==')
     print(f'teacher LeNet-5-BN (real data)     top-1 {top1(teacher_metrics):6.2f}'
           f' %   ({teacher_time / 60:.1f} min incl. data)')
@@ -125,7 +175,11 @@ def main():
     print(f'  {refined_agreement}')
     print(f'logs: {work}/*.log, {cpsc_dir}/<timestamp>/')
     print(f'student checkpoint (plain mmpretrain): {student_ckpt}')
-    print(f'total {(time.time() - start) / 60:.1f} min')
+    print(f"deployed: mmpretrain's inferencer names {deployed['correct']} of "
+          f"{deployed['images']} test digits saved as PNG correctly (e.g. "
+          f"{deployed['example']}); ONNX vs PyTorch max |diff| "
+          f"{deployed['onnx_max_abs_diff']:.1e} ({student_onnx})")
+    print(f'total {total_time / 60:.1f} min')
 
 
 if __name__ == '__main__':

@@ -208,3 +208,21 @@ def test_tuning_trials_carry_their_teacher_agreement(tmp_path):
     assert '| 1 **(best)** | 0.2 | 100 | 30.0 % | 60.00 |' in text
     # No agreement column for a method that logged none.
     assert '| 0 **(best)** | 0.1 | 100 | 40.00 |' in text
+
+
+def test_demo_numbers_come_from_the_demo_record(tmp_path):
+    (tmp_path / 'demo.json').write_text(json.dumps(dict(
+        teacher_top1=99.281, student_top1=97.789, teacher_minutes=0.62,
+        student_minutes=5.04, total_minutes=8.8,
+        grid='Teacher classifies 60.0% of the 100 images as their row class.',
+        refined_grid='Teacher classifies 99.0% of the 100 images.',
+        deployed=dict(images=100, correct=98,
+                      example="0.png -> '7 - seven'",
+                      onnx_max_abs_diff=4.8e-06), cfg_options=[])))
+    data = results_tables.collect_demo(os.fspath(tmp_path))
+    assert len(data['date']) == 10
+    text = results_tables.render_demo(data)
+    assert '| 99.28 % | 0.6 min incl. data |' in text
+    assert '| **97.79 %** | 5.0 min |' in text
+    assert 'names 98 of 100 test digits' in text
+    assert 'at most 4.8e-06' in text
