@@ -20,7 +20,8 @@ model = dict(
     # it the teacher sees one class in every image of the still-random
     # generator, the student matches that constant by zeroing its last
     # BN-ReLU within 20-30 iterations, and dead units never come back: the
-    # runs that ended at chance (configs/cpsc/README.md, "Collapse").
+    # runs that ended at chance (configs/cpsc/README.md, "Collapse and the
+    # generator head start").
     student_start_iter=40,
     generator_distiller=dict(
         # The synthetic images, as the teacher receives them.

@@ -18,9 +18,9 @@ from torch import nn
 
 from ...structures import LabelledSamples
 from ...utils import load_teacher_checkpoint
-from ..utils.label_sampling import LABEL_SAMPLING, sample_pseudo_labels
 from ...utils.checkpoint import (check_teacher_normalization,
                                  pretrained_weights)
+from ..utils.label_sampling import LABEL_SAMPLING, sample_pseudo_labels
 
 # Sub-modules trained in each step, paired with their optim_wrapper key.
 GENERATOR_PARTS = ('generator', 'generator_distiller')
@@ -80,7 +80,8 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
             nearly constant and the student's cheapest match is a constant
             output; on the CIFAR-10 CPU pair it reached it by driving its last
             BN-ReLU to zero for every input within 20-30 iterations, and dead
-            units never recover (configs/cpsc/README.md, "Collapse"). With a
+            units never recover (configs/cpsc/README.md, "Collapse and the
+            generator head start"). With a
             head start the teacher already tells the classes apart when the
             student begins. The count is the runner's iteration (so a resumed
             run does not repeat it). Defaults to 0.
