@@ -15,7 +15,12 @@ iterations as fit in ``--minutes`` (so its schedules complete), trained
 through ``tools/train.py`` with seed 0 and scored by its last validation
 top-1: the held-out training images of the suite's configs, never the test
 set. The study is stored in OUT/optuna.db, so the same command continues an
-interrupted tuning where it stopped.
+interrupted tuning where it stopped. ``--import-trials FILE`` starts a new
+OUT from the finished trials of an earlier tuning.json (e.g. the committed
+docs/results/cifar10_tuning.json) when its optuna.db is gone, provided it
+ran at the same budget over the same spaces; only the missing trials run.
+tuning.json is rewritten after every trial, so a tuning cut off mid-method
+keeps what it finished (such a method has no ``best_options`` yet).
 
 Writes to --out:
   tuning.json  per method: the space, every trial (options, iterations,
@@ -31,12 +36,12 @@ import os
 import os.path as osp
 import shlex
 import sys
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 # tools/ is on sys.path when this file runs as a script.
-from benchmark import (METRIC, _abs, iterations_in, prepare_config,
-                       refuse_other_data_without_teacher, run_training,
-                       train_classifier)
+from benchmark import (METRIC, REPO, _abs, iterations_in, machine,
+                       prepare_config, refuse_other_data_without_teacher,
+                       run_training, train_classifier)
 
 KNOB_TYPES = ('float', 'int')
 
@@ -65,6 +70,14 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='seed of the sampler and of every trial')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         default={}, help='overrides applied to every trial')
+    parser.add_argument('--import-trials', default=None, metavar='FILE',
+                        help='seed the study with the finished trials of an '
+                        'earlier tuning.json at the same budget')
+    parser.add_argument('--import-speed-tolerance', type=float, default=1.25,
+                        help='largest ratio between the s/iter of an '
+                        "imported trial and this machine's on the same "
+                        'config (run-to-run noise is ~10 %%; default: '
+                        '%(default)s)')
     parser.add_argument('--report-only', action='store_true',
                         help='rewrite tuning.md from OUT/tuning.json')
     args = parser.parse_args(argv)
@@ -73,9 +86,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     for value, flag in ((args.trials, '--trials'),
                         (args.minutes, '--minutes'),
                         (args.batch_size, '--batch-size'),
-                        (args.calibration_iters, '--calibration-iters')):
+                        (args.calibration_iters, '--calibration-iters'),
+                        (args.import_speed_tolerance - 1,
+                         '--import-speed-tolerance minus 1')):
         if value <= 0:
             parser.error(f'{flag} must be positive, got {value}.')
+    if args.import_trials and not osp.isfile(args.import_trials):
+        parser.error(f'--import-trials {args.import_trials}: no such file.')
     if args.teacher_ckpt and not osp.isfile(args.teacher_ckpt):
         parser.error(f'--teacher-ckpt {args.teacher_ckpt}: no such file.')
     refuse_other_data_without_teacher(parser, args, 'every trial')
@@ -178,11 +195,102 @@ def run_trial(args, name: str, spec: Dict, number: int, values: Dict,
                          f'see {trial_dir}/train.log')
     return dict(number=number, values=values, options=options, iters=iters,
                 s_per_iter=s_per_iter, wall_s=timeline['train_wall_s'],
-                top1_val=points[-1]['metrics'][METRIC])
+                top1_val=points[-1]['metrics'][METRIC],
+                teacher_sha256=args.teacher_sha256, machine=machine())
 
 
-def tune_method(args, name: str, spec: Dict, teacher_ckpt: str,
-                out: str) -> Dict:
+def distributions(space: Dict) -> Dict[str, Any]:
+    """The Optuna distributions :func:`sample` draws ``space`` from."""
+    import optuna
+    return {knob: (optuna.distributions.IntDistribution
+                   if dist['type'] == 'int' else
+                   optuna.distributions.FloatDistribution)(
+                       dist['low'], dist['high'], log=dist.get('log', False))
+            for knob, dist in space.items()}
+
+
+def importable_trials(source: Dict, path: str, name: str, spec: Dict,
+                      budget: Dict) -> List[Dict]:
+    """The finished trials of ``name`` in an earlier tuning.json, refused
+    unless they ran at ``budget`` over the same config and space (trials at
+    another budget would be compared as if they were not)."""
+    method = source.get('methods', {}).get(name)
+    if method is None:
+        return []
+    theirs = dict(minutes=source.get('minutes'), seed=source.get('seed'),
+                  batch_size=source.get('batch_size'))
+    ours = {k: budget.get(k) for k in theirs}
+    if theirs != ours:
+        raise SystemExit(f'tune: {path} tuned {name} at {theirs}, this run '
+                         f'is {ours}; import trials only into a tuning at '
+                         'the same --minutes, --seed and --batch-size.')
+    if method.get('config') != spec['config'] or \
+            method.get('space') != spec['space']:
+        raise SystemExit(f"tune: {path} tuned {name} over another config or "
+                         'search space than this one; its trials cannot be '
+                         'mixed into this study.')
+    for trial in method['trials']:
+        expected = {**to_options(spec['space'], trial['values']),
+                    **budget['cfg_options']}
+        if trial['options'] != expected:
+            raise SystemExit(
+                f"tune: {path}: {name} trial {trial['number']} ran with "
+                f"options {trial['options']}, which this run would set as "
+                f'{expected}; use the same --cfg-options.')
+    return [{**t, 'imported_from': t.get('imported_from', path)}
+            for t in method['trials']]
+
+
+def teacher_digest(path: str) -> str:
+    """A short sha256 of the teacher's weights (not of the file, which
+    carries timestamps), so trials run with different teachers show."""
+    import hashlib
+
+    from mmrazor_cpsc.utils.checkpoint import read_state_dict
+    digest = hashlib.sha256()
+    for key, value in sorted(read_state_dict(path).items()):
+        digest.update(key.encode())
+        digest.update(value.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def check_import_speed(args, name: str, spec: Dict, imported: List[Dict],
+                       teacher_ckpt: str, out: str) -> None:
+    """Refuse imported trials timed on a machine of another speed.
+
+    A trial's budget is minutes, so on a machine twice as slow it gets half
+    the iterations: trials from there and from here would not have had the
+    same budget. One imported trial (the shipped config's, where imported)
+    is timed again here; its s/iter must match within the tolerance.
+    """
+    probe = next((r for r in imported if r['values'] == spec['defaults']),
+                 imported[0])
+    _, here = iterations_in(
+        args.minutes, f"{name} trial {probe['number']} speed check",
+        spec['config'], probe['options'], teacher_ckpt,
+        args.calibration_iters, args.batch_size, args.seed,
+        osp.join(out, 'trials', name, 'import_speed_check'))
+    there = probe['s_per_iter']
+    ratio = here / there
+    print(f'tune: {name}: {here:.2f} s/iter here, {there:.2f} where its '
+          f'trials ran ({ratio:.2f}x)', flush=True)
+    tolerance = args.import_speed_tolerance
+    if not 1 / tolerance <= ratio <= tolerance:
+        raise SystemExit(
+            f"tune: {name}'s imported trials ran at {there:.2f} s/iter "
+            f"(trial {probe['number']}), this machine runs the same config at "
+            f'{here:.2f} s/iter ({ratio:.2f}x): a {args.minutes:g}-minute '
+            'trial here would get a different number of iterations, so the '
+            "imported trials and this run's would not share a budget. Run "
+            'the tuning without --import-trials here (every method), or on '
+            'a machine of the imported trials\' speed.')
+
+
+def tune_method(args, name: str, spec: Dict, teacher_ckpt: str, out: str,
+                imported: Optional[List[Dict]] = None,
+                on_trial: Optional[Callable[[Dict], None]] = None) -> Dict:
+    """Run ``name``'s missing trials; ``on_trial`` gets the method's record
+    (:func:`method_record`) after each one."""
     try:
         import optuna
     except ImportError:
@@ -206,6 +314,19 @@ def tune_method(args, name: str, spec: Dict, teacher_ckpt: str,
     for trial in study.trials:  # interrupted: never scored, never reused
         if trial.state == optuna.trial.TrialState.RUNNING:
             study.tell(trial.number, state=optuna.trial.TrialState.FAIL)
+    known = [t.params for t in study.trials if t.state == done]
+    imported = [r for r in imported or [] if r['values'] not in known]
+    if imported:
+        check_import_speed(args, name, spec, imported, teacher_ckpt, out)
+    for result in imported:
+        # Numbered as in this study, so a new trial never shares its number.
+        result = {**result, 'number': len(study.trials)}
+        study.add_trial(optuna.trial.create_trial(
+            params=result['values'], distributions=distributions(
+                spec['space']), value=result['top1_val'],
+            user_attrs=dict(result=result)))
+        print(f"tune: {name} trial {result['number']} imported "
+              f"({result['top1_val']:.2f})", flush=True)
     finished = [t for t in study.trials if t.state == done]
     # A restarted sampler with the first seed would redraw the same values:
     # seed it with how far the study got.
@@ -224,11 +345,19 @@ def tune_method(args, name: str, spec: Dict, teacher_ckpt: str,
         print(f"tune: {name} trial {trial.number}: validation top-1 "
               f"{result['top1_val']:.2f} after {result['iters']} iterations",
               flush=True)
+        if on_trial is not None:
+            on_trial(method_record(spec, study))
+    return method_record(spec, study)
+
+
+def method_record(spec: Dict, study) -> Dict:
+    """A method's entry of tuning.json: its space, finished trials and the
+    best of them so far."""
+    import optuna
     trials = [t.user_attrs['result'] for t in study.trials
               if t.state == optuna.trial.TrialState.COMPLETE]
-    best = max(trials, key=lambda t: t['top1_val'])
     return dict(config=spec['config'], space=spec['space'], trials=trials,
-                best=best)
+                best=max(trials, key=lambda t: t['top1_val']))
 
 
 def tuning_markdown(tuning: Dict) -> str:
@@ -245,7 +374,10 @@ def tuning_markdown(tuning: Dict) -> str:
         agreement = any('teacher_agreement_last_fifth' in t
                         for t in result['trials'])
         extra = ' teacher agreement, last fifth |' if agreement else ''
-        lines += [f'**{name}** (`{result["config"]}`)', '',
+        done = len(result['trials'])
+        progress = (f", {done} of {tuning['trials']} trials finished so far"
+                    if done < tuning['trials'] else '')
+        lines += [f'**{name}** (`{result["config"]}`{progress})', '',
                   '| trial | ' + ' | '.join(knobs)
                   + ' | iterations |' + extra + ' validation top-1 |',
                   '|---' * (len(knobs) + 3 + agreement) + '|']
@@ -262,8 +394,34 @@ def tuning_markdown(tuning: Dict) -> str:
                 + ' | '.join(_fmt(t['values'][k]) for k in knobs)
                 + f" | {t['iters']} |{cell} {t['top1_val']:.2f} |")
         lines.append('')
+        lines += _provenance(result['trials'])
     lines += [f"Command: `{tuning['command']}`", '']
     return '\n'.join(lines)
+
+
+def _provenance(trials: List[Dict]) -> List[str]:
+    """Where trials came from, when not all from this run's teacher: the
+    imported ones and the teacher weights each ran with."""
+    notes = []
+    imported = [t for t in trials if t.get('imported_from')]
+    if imported:
+        notes.append('Trials ' + ', '.join(str(t['number']) for t in imported)
+                     + ' imported from `'
+                     + '`, `'.join(sorted({t['imported_from']
+                                          for t in imported})) + '`.')
+    teachers = {t.get('teacher_sha256') for t in trials}
+    if len(teachers) > 1:
+        notes.append('Teacher weights (sha256 prefix) per trial: ' + ', '.join(
+            f"{t['number']}: {t.get('teacher_sha256') or 'not recorded'}"
+            for t in trials) + '; each a teacher trained by the same config '
+            'and seed, retrained where a machine was lost.')
+    machines = {t.get('machine') for t in trials}
+    if len(machines) > 1:
+        notes.append('Machines: ' + '; '.join(
+            f"trial {t['number']}: {t.get('machine') or 'not recorded'}"
+            for t in trials) + ' (imported trials were checked to run the '
+            'same config at the same s/iter, within the tolerance).')
+    return [' '.join(notes), ''] if notes else []
 
 
 def write_markdown(path: str, tuning: Dict) -> None:
@@ -300,15 +458,40 @@ def main(argv=None) -> None:
             previous = json.load(f)
         tuning['methods'] = previous.get('methods', {})
         tuning['best_options'] = previous.get('best_options', {})
-    for name, spec in spaces['methods'].items():
-        result = tune_method(args, name, spec, teacher_ckpt, out)
+    source = {}
+    if args.import_trials:
+        with open(args.import_trials) as f:
+            source = json.load(f)
+        if source.get('suite') != spaces['suite']:
+            raise SystemExit(f'tune: --import-trials {args.import_trials} '
+                             f"tuned the {source.get('suite')} suite, not "
+                             f"{spaces['suite']}.")
+    budget = dict(minutes=args.minutes, seed=args.seed,
+                  batch_size=args.batch_size,
+                  cfg_options=dict(args.cfg_options))
+    args.teacher_sha256 = teacher_digest(teacher_ckpt)
+    tuning['teacher'] = dict(checkpoint=osp.relpath(teacher_ckpt, REPO),
+                             weights_sha256=args.teacher_sha256)
+
+    def record(name: str, result: Dict) -> None:
         tuning['methods'][name] = result
-        tuning['best_options'][name] = {
-            k: v for k, v in result['best']['options'].items()
-            if k not in args.cfg_options}
+        # Only a finished method is ready for benchmark.py --tuned.
+        if len(result['trials']) >= args.trials:
+            tuning['best_options'][name] = {
+                k: v for k, v in result['best']['options'].items()
+                if k not in args.cfg_options}
+        else:
+            tuning['best_options'].pop(name, None)
         with open(json_path, 'w') as f:
             json.dump(tuning, f, indent=1)
         write_markdown(osp.join(out, 'tuning.md'), tuning)
+
+    for name, spec in spaces['methods'].items():
+        imported = importable_trials(source, args.import_trials, name, spec,
+                                     budget)
+        result = tune_method(args, name, spec, teacher_ckpt, out, imported,
+                             on_trial=lambda r, name=name: record(name, r))
+        record(name, result)
         print(f"tune: {name}: best trial {result['best']['number']} "
               f"({result['best']['top1_val']:.2f})", flush=True)
     print(f'tune: done; {json_path}, {osp.join(out, "tuning.md")}',

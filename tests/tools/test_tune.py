@@ -88,6 +88,46 @@ def test_two_trials_then_resume_adds_only_the_missing_one(
     result = run('--trials', '3', '--minutes', '0.02')
     assert result.returncode != 0
     assert 'another budget' in result.stdout + result.stderr
+    # Every trial records the teacher it ran with.
+    assert {t['teacher_sha256'] for t in trials} == {
+        tuning['teacher']['weights_sha256']}
+
+    # The study lost (a new machine), its tuning.json kept: a new OUT
+    # imports the finished trials and runs none of them again.
+    committed = tmp_path / 'committed_tuning.json'
+    committed.write_text((out / 'tuning.json').read_text())
+    out = tmp_path / 'tune_again'
+    argv[argv.index('--out') + 1] = os.fspath(out)
+    # Trials timed on a far slower machine got fewer iterations for their
+    # minutes: not the same budget, refused.
+    slower = json.loads(committed.read_text())
+    for trial in slower['methods']['DFAD']['trials']:
+        trial['s_per_iter'] *= 100
+    doctored = tmp_path / 'slower_machine_tuning.json'
+    doctored.write_text(json.dumps(slower))
+    result = run('--trials', '3', '--import-trials', os.fspath(doctored))
+    assert result.returncode != 0
+    assert 'would not share a budget' in result.stdout + result.stderr
+    # The tiny config's milliseconds per iteration are too noisy for the
+    # default tolerance; the check itself is what the refusal above tests.
+    result = run('--trials', '3', '--import-trials', os.fspath(committed),
+                 '--import-speed-tolerance', '50')
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert 'validation top-1' not in result.stdout  # nothing trained
+    again = json.loads((out / 'tuning.json').read_text())
+    kept = again['methods']['DFAD']
+    assert [(t['number'], t['values'], t['top1_val']) for t in kept[
+        'trials']] == [(t['number'], t['values'], t['top1_val'])
+                       for t in trials]
+    assert {t['imported_from'] for t in kept['trials']} == {
+        os.fspath(committed)}
+    assert again['best_options'] == tuning['best_options']
+    assert 'imported from' in (out / 'tuning.md').read_text()
+    # Trials of another budget are not imported as if comparable.
+    result = run('--trials', '3', '--minutes', '0.02', '--import-trials',
+                 os.fspath(committed))
+    assert result.returncode != 0
+    assert 'same --minutes' in result.stdout + result.stderr
 
 
 def test_space_errors_are_named(tmp_path):
