@@ -10,6 +10,12 @@ zskt_at_weight = dict(
     keys=[f'model.distiller.distill_losses.loss_s{i}.loss_weight'
           for i in (1, 2)])
 
+# DAFL's one-hot weight around its paper's MNIST value (1), reaching down to
+# MMRazor's CIFAR-10 value (0.05).
+dafl_oh_weight_mnist = dict(
+    type='float', low=0.05, high=5.0, log=True,
+    keys=['model.generator_distiller.distill_losses.loss_oh.loss_weight'])
+
 methods = dict(
     CPSC=dict(
         config='configs/cpsc/cpsc_lenet5bn_lenet5half_mnist.py',
@@ -21,7 +27,7 @@ methods = dict(
         config='configs/baselines/dafl_lenet5bn_lenet5half_mnist.py',
         space=dict(student_lr={{_base_.student_lr}},
                    generator_lr={{_base_.generator_lr}},
-                   oh_weight={{_base_.dafl_oh_weight}},
+                   oh_weight=dafl_oh_weight_mnist,
                    ie_weight={{_base_.dafl_ie_weight}})),
     DFAD=dict(
         config='configs/baselines/dfad_lenet5bn_lenet5half_mnist.py',
