@@ -26,7 +26,10 @@ A bare PyTorch loop doing exactly the CPSC math on the same models and batch
 overhead is CPSC's median seconds per iteration divided by the bare loop's
 (each pair measured back to back, so slow drifts in machine load cancel).
 Runs go seed-major (every method's seed 0 first), and ``--resume --out DIR``
-continues an interrupted benchmark with its calibration and finished runs.
+continues an interrupted benchmark with its calibration and finished runs;
+``--import-runs FILE`` does the same from a collected benchmark
+(docs/results/*.json) when DIR is lost, if the settings and the teacher's
+weight hash match.
 
 Writes to --out:
   results.json   one object per (method, seed): top1_test (last
@@ -161,6 +164,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--resume', action='store_true',
                         help='continue the benchmark in OUT: keep its '
                         'calibration and finished runs, run the rest')
+    parser.add_argument('--import-runs', default=None, metavar='FILE',
+                        help='start OUT from the finished runs of a '
+                        'collected benchmark (docs/results/*.json) with the '
+                        'same settings and teacher weights; only the '
+                        'missing runs train')
     parser.add_argument('--report-only', action='store_true',
                         help='train nothing: rewrite results.md and '
                         'curves.png from OUT/results.json')
@@ -185,6 +193,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         parser.error(f'config file(s) not found: {", ".join(missing)}')
     if args.teacher_ckpt and not osp.isfile(args.teacher_ckpt):
         parser.error(f'--teacher-ckpt {args.teacher_ckpt}: no such file.')
+    if args.import_runs and args.resume:
+        parser.error('--import-runs starts a new OUT, --resume continues one: '
+                     'pass one of them.')
+    if args.import_runs and not osp.isfile(args.import_runs):
+        parser.error(f'--import-runs {args.import_runs}: no such file.')
     refuse_other_data_without_teacher(parser, args, 'the benchmark')
     args.tuned_options = {}
     if args.tuned:
@@ -695,6 +708,59 @@ def _settings(args, names: List[str], teacher_ckpt: str) -> Dict:
                 tuned_options=args.tuned_options, teacher_ckpt=teacher_ckpt)
 
 
+def teacher_digest(path: str) -> str:
+    """A short sha256 of a checkpoint's weights (not of the file, which
+    carries timestamps): two runs distilled the same teacher iff it agrees."""
+    import hashlib
+
+    from mmrazor_cpsc.utils.checkpoint import read_state_dict
+    digest = hashlib.sha256()
+    for key, value in sorted(read_state_dict(path).items()):
+        digest.update(key.encode())
+        digest.update(value.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def import_runs(path: str, settings: Dict, teacher_sha256: str,
+                out: str) -> Dict:
+    """The finished runs, calibration and references of a collected
+    benchmark (tools/results_tables.py collect-benchmark), refused unless it
+    ran with these settings and a teacher of the same weights: a benchmark
+    whose OUT is lost (a new machine) continues where its committed file
+    stopped, and its runs stay comparable (same iterations, same teacher)."""
+    bundle = _read_json(path)
+    if not isinstance(bundle, dict) or 'runs' not in bundle:
+        raise SystemExit(f'benchmark: --import-runs {path} is not a '
+                         'collected benchmark (tools/results_tables.py '
+                         'collect-benchmark writes one).')
+    if 'settings' not in bundle or 'teacher_sha256' not in bundle:
+        raise SystemExit(f'benchmark: --import-runs {path} records no '
+                         'settings or teacher hash (collected before '
+                         '2026-12-01), so nothing shows its runs are '
+                         'comparable with new ones; run the benchmark afresh.')
+    ours = {k: v for k, v in settings.items() if k != 'teacher_ckpt'}
+    changed = sorted(k for k in set(ours) | set(bundle['settings'])
+                     if bundle['settings'].get(k) != ours.get(k))
+    if changed:
+        raise SystemExit(f'benchmark: --import-runs {path} ran with other '
+                         f'settings ({", ".join(changed)} differ); use the '
+                         'same options or run the benchmark afresh.')
+    if bundle['teacher_sha256'] != teacher_sha256:
+        raise SystemExit(
+            f"benchmark: --import-runs {path} distilled a teacher with "
+            f"weights {bundle['teacher_sha256']}, this teacher's are "
+            f'{teacher_sha256} (a retrained teacher differs unless its '
+            'training is bit-for-bit reproducible here); pass that teacher '
+            'with --teacher-ckpt or run the benchmark afresh.')
+    references = dict(bundle.get('references') or {},
+                      teacher_ckpt=settings['teacher_ckpt'])
+    with open(osp.join(out, 'references.json'), 'w') as f:
+        json.dump(references, f, indent=1)
+    print(f"benchmark: imported {len(bundle['runs'])} finished runs from "
+          f'{path}', flush=True)
+    return bundle
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     out = osp.abspath(args.out)
@@ -715,7 +781,19 @@ def main(argv=None) -> None:
     info_path = osp.join(out, 'benchmark.json')
     runs: List[Dict] = []
     pairs: List[Dict] = []
-    if args.resume:
+    teacher_sha256 = teacher_digest(teacher_ckpt)
+    if args.import_runs:
+        bundle = import_runs(args.import_runs, settings, teacher_sha256, out)
+        iters, budget = bundle['iters'], bundle['budget']
+        command = bundle['command']
+        runs = bundle['runs']
+        pairs = (bundle.get('overhead') or {}).get('pairs', [])
+        with open(osp.join(out, 'results.json'), 'w') as f:
+            json.dump(runs, f, indent=1)
+        if bundle.get('overhead'):  # so a later --resume here keeps it
+            with open(osp.join(out, 'overhead.json'), 'w') as f:
+                json.dump(bundle['overhead'], f, indent=1)
+    elif args.resume:
         info = _read_json(info_path)
         if info is None or 'settings' not in info:
             raise SystemExit(f'benchmark: --resume found no benchmark.json '
@@ -746,7 +824,8 @@ def main(argv=None) -> None:
     reference = references(out, args.suite, teacher_ckpt, args.cfg_options)
     with open(info_path, 'w') as f:
         json.dump(dict(command=command, budget=budget, iters=iters,
-                       settings=settings, machine=machine_text), f, indent=1)
+                       settings=settings, teacher_sha256=teacher_sha256,
+                       machine=machine_text), f, indent=1)
 
     # Seed-major order: every method's seed 0, then every seed 1, ... so an
     # interrupted benchmark still compares all methods.

@@ -78,6 +78,13 @@ def collect_benchmark(out: str) -> Dict:
     bundle = dict(command=info['command'], budget=info['budget'],
                   machine=info.get('machine'), iters=info['iters'],
                   runs=_read(osp.join(out, 'results.json')))
+    # What benchmark.py --import-runs checks before continuing it elsewhere
+    # (the teacher's path means nothing on another machine; its hash does).
+    if 'settings' in info:
+        bundle['settings'] = {k: v for k, v in info['settings'].items()
+                              if k != 'teacher_ckpt'}
+    if 'teacher_sha256' in info:
+        bundle['teacher_sha256'] = info['teacher_sha256']
     # A method whose budget was timed again (its first timing ran beside
     # another job) says so in the table.
     if info.get('recalibrated'):

@@ -41,7 +41,7 @@ from typing import Any, Callable, Dict, List, Optional
 # tools/ is on sys.path when this file runs as a script.
 from benchmark import (METRIC, REPO, _abs, iterations_in, machine,
                        prepare_config, refuse_other_data_without_teacher,
-                       run_training, train_classifier)
+                       run_training, teacher_digest, train_classifier)
 
 KNOB_TYPES = ('float', 'int')
 
@@ -239,19 +239,6 @@ def importable_trials(source: Dict, path: str, name: str, spec: Dict,
                 f'{expected}; use the same --cfg-options.')
     return [{**t, 'imported_from': t.get('imported_from', path)}
             for t in method['trials']]
-
-
-def teacher_digest(path: str) -> str:
-    """A short sha256 of the teacher's weights (not of the file, which
-    carries timestamps), so trials run with different teachers show."""
-    import hashlib
-
-    from mmrazor_cpsc.utils.checkpoint import read_state_dict
-    digest = hashlib.sha256()
-    for key, value in sorted(read_state_dict(path).items()):
-        digest.update(key.encode())
-        digest.update(value.detach().cpu().contiguous().numpy().tobytes())
-    return digest.hexdigest()[:16]
 
 
 def check_import_speed(args, name: str, spec: Dict, imported: List[Dict],

@@ -15,6 +15,7 @@ from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 
 sys.path.insert(0, osp.join(REPO, 'tools'))
 import benchmark  # noqa: E402
+import results_tables  # noqa: E402
 
 CONFIGS = ['configs/cpsc/cpsc_lenet5bn_lenet5half_mnist.py',
            'configs/baselines/dafl_lenet5bn_lenet5half_mnist.py']
@@ -123,6 +124,28 @@ def test_minutes_budget_two_methods_two_seeds(tmp_path, fake_mnist_root,
     result = bench('--resume', '--batch-size', '10')
     assert result.returncode != 0
     assert 'batch_size differ' in result.stdout + result.stderr
+
+    # OUT lost (a new machine), its collected file committed: a new OUT
+    # imports the finished runs, calibration and references, trains none.
+    collected = tmp_path / 'collected.json'
+    collected.write_text(json.dumps(results_tables.collect_benchmark(
+        os.fspath(out))))
+    argv[argv.index('--out') + 1] = os.fspath(tmp_path / 'bench_again')
+    result = bench('--import-runs', os.fspath(collected))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert 'imported 4 finished runs' in result.stdout
+    assert 'timing' not in result.stdout and '[1/4]' not in result.stdout
+    again = json.loads((tmp_path / 'bench_again' / 'results.json').read_text())
+    assert [(r['method'], r['seed'], r['top1_test']) for r in again] == [
+        (r['method'], r['seed'], r['top1_test']) for r in resumed]
+    # Runs that distilled other teacher weights are not comparable: refused.
+    other = json.loads(collected.read_text())
+    other['teacher_sha256'] = '0' * 16
+    collected.write_text(json.dumps(other))
+    argv[argv.index('--out') + 1] = os.fspath(tmp_path / 'bench_other')
+    result = bench('--import-runs', os.fspath(collected))
+    assert result.returncode != 0
+    assert 'distilled a teacher with weights 0000' in result.stderr
 
 
 @pytest.mark.parametrize('argv, message', [
