@@ -387,8 +387,8 @@ def tuning_markdown(tuning: Dict) -> str:
 
 
 def _provenance(trials: List[Dict]) -> List[str]:
-    """Where trials came from, when not all from this run's teacher: the
-    imported ones and the teacher weights each ran with."""
+    """Where trials came from when not all from one run: the imported ones,
+    and the teacher weights and machine of each where they differ."""
     notes = []
     imported = [t for t in trials if t.get('imported_from')]
     if imported:
@@ -396,18 +396,13 @@ def _provenance(trials: List[Dict]) -> List[str]:
                      + ' imported from `'
                      + '`, `'.join(sorted({t['imported_from']
                                           for t in imported})) + '`.')
-    teachers = {t.get('teacher_sha256') for t in trials}
-    if len(teachers) > 1:
-        notes.append('Teacher weights (sha256 prefix) per trial: ' + ', '.join(
-            f"{t['number']}: {t.get('teacher_sha256') or 'not recorded'}"
-            for t in trials) + '; each a teacher trained by the same config '
-            'and seed, retrained where a machine was lost.')
-    machines = {t.get('machine') for t in trials}
-    if len(machines) > 1:
-        notes.append('Machines: ' + '; '.join(
-            f"trial {t['number']}: {t.get('machine') or 'not recorded'}"
-            for t in trials) + ' (imported trials were checked to run the '
-            'same config at the same s/iter, within the tolerance).')
+    # Trials of one study may differ in these after a lost machine.
+    for key, label in (('teacher_sha256', 'Teacher weights (sha256 prefix)'),
+                       ('machine', 'Machine')):
+        if len({t.get(key) for t in trials}) > 1:
+            notes.append(f'{label} per trial: ' + '; '.join(
+                f"{t['number']}: {t.get(key) or 'not recorded'}"
+                for t in trials) + '.')
     return [' '.join(notes), ''] if notes else []
 
 
