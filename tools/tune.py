@@ -399,10 +399,14 @@ def _provenance(trials: List[Dict]) -> List[str]:
     # Trials of one study may differ in these after a lost machine.
     for key, label in (('teacher_sha256', 'Teacher weights (sha256 prefix)'),
                        ('machine', 'Machine')):
-        if len({t.get(key) for t in trials}) > 1:
-            notes.append(f'{label} per trial: ' + '; '.join(
-                f"{t['number']}: {t.get(key) or 'not recorded'}"
-                for t in trials) + '.')
+        groups: Dict[str, List[str]] = {}
+        for t in trials:
+            groups.setdefault(t.get(key) or 'not recorded',
+                              []).append(str(t['number']))
+        if len(groups) > 1:
+            notes.append(f'{label}: ' + '; '.join(
+                f"trial{'s' if len(n) > 1 else ''} {', '.join(n)}: {value}"
+                for value, n in groups.items()) + '.')
     return [' '.join(notes), ''] if notes else []
 
 
