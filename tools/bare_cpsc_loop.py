@@ -64,7 +64,8 @@ class BareCPSC:
         self.latent_dim = self.generator.latent_dim
 
         g_losses, s_losses = gen_d.distill_losses, model.distiller.distill_losses
-        _refuse_what_is_not_modelled(model, g_losses, s_losses)
+        _refuse_what_is_not_modelled(model, g_losses, s_losses,
+                                     cfg.get('custom_hooks', []))
         self.w_adv_kl = g_losses.loss_adv_kl.loss_weight
         self.w_adv_ikd = g_losses.loss_adv_ikd.loss_weight
         self.w_bn = g_losses.loss_bn.loss_weight
@@ -203,9 +204,12 @@ MODELLED_ALGORITHM_OPTIONS = {'generator_augment': None,
                               'label_sampling': 'balanced',
                               'reset_generator_optimizer': False,
                               'student_start_iter': 0}
+# Hooks that change the losses during training (the loop's weights are fixed).
+LOSS_CHANGING_HOOKS = ('LossWeightScheduleHook', )
 
 
-def _refuse_what_is_not_modelled(model, g_losses, s_losses) -> None:
+def _refuse_what_is_not_modelled(model, g_losses, s_losses,
+                                 hooks=()) -> None:
     """Name every loss or option of the config that the bare loop does not
     compute, instead of timing different math."""
     problems = []
@@ -231,6 +235,10 @@ def _refuse_what_is_not_modelled(model, g_losses, s_losses) -> None:
         if model.get(option, value) != value:
             problems.append(f'model.{option}={model.get(option)!r} (only '
                             f'{value!r})')
+    for hook in hooks:
+        if hook.get('type', '').split('.')[-1] in LOSS_CHANGING_HOOKS:
+            problems.append(f"custom_hooks: {hook['type']} (fixed loss "
+                            'weights only)')
     if problems:
         raise ValueError('bare_cpsc_loop: the config uses what this loop does '
                          'not model, so its timing would not compare equal '

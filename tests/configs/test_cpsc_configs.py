@@ -323,3 +323,71 @@ def test_no_warmup_variants_and_cifar10_methods_found():
     assert len(VARIANTS) == 2
     # CPSC, CPSC-PAPER, DAFL, DFAD, ZSKT.
     assert len(CIFAR10_DATA_FREE) == 5
+
+
+MNIST_CONDITIONING_VARIANTS = sorted(glob.glob(osp.join(
+    REPO, 'configs', 'cpsc', 'variants', 'cpsc_lenet5bn_lenet5half_mnist_*.py')))
+MNIST_CPSC = osp.join(REPO, 'configs', 'cpsc',
+                      'cpsc_lenet5bn_lenet5half_mnist.py')
+
+
+def _without(cfg_dict, *paths):
+    """``cfg_dict`` with the dotted ``paths`` removed."""
+    import copy
+    cfg_dict = copy.deepcopy(cfg_dict)
+    for path in paths:
+        *parents, last = path.split('.')
+        node = cfg_dict
+        for key in parents:
+            node = node[key]
+        node.pop(last)
+    return cfg_dict
+
+
+@pytest.mark.parametrize('path', MNIST_CONDITIONING_VARIANTS, ids=osp.basename)
+def test_mnist_conditioning_variant_changes_only_what_it_names(path, one_thread):
+    """Each variant is the shipped MNIST config plus one change, so its
+    measured difference is that change's; and it trains."""
+    variant, base = Config.fromfile(path), Config.fromfile(MNIST_CPSC)
+    name = osp.basename(path)[len('cpsc_lenet5bn_lenet5half_mnist_'):-3]
+    if name == 'confirmed-ce':
+        loss = variant.model.distiller.distill_losses.loss_ce
+        assert loss.confirmation == 'teacher_prob'
+        mapping = variant.model.distiller.loss_forward_mappings.loss_ce
+        assert mapping.teacher_logits == dict(from_student=False,
+                                              recorder='logits')
+        changed = ('model.distiller.distill_losses.loss_ce.confirmation',
+                   'model.distiller.loss_forward_mappings.loss_ce.'
+                   'teacher_logits')
+        assert _without(variant.to_dict(), *changed) == base.to_dict()
+    else:
+        # The shipped hooks, in order, then the schedule.
+        *hooks, schedule = variant.custom_hooks
+        assert hooks == base.custom_hooks
+        assert schedule.type == 'LossWeightScheduleHook'
+        losses = {s.loss.split('.')[-1]: s.end_factor
+                  for s in schedule.schedules}
+        assert losses == {'gen-ce-ramp': {'loss_ce': 7.0},
+                          'adv-fade': {'loss_adv_kl': 0.0,
+                                       'loss_adv_ikd': 0.0}}[name]
+        assert all(s.loss.startswith('generator_distiller.')
+                   for s in schedule.schedules)
+        assert _without(variant.to_dict(), 'custom_hooks') == _without(
+            base.to_dict(), 'custom_hooks')
+    # It builds and a train step updates the student.
+    variant.model.teacher_ckpt = None
+    variant.model.generator.hidden_channels = 8
+    variant.model.student_steps = 1
+    model = MODELS.build(variant.model)
+    model.init_weights()
+    optim_wrapper = build_optim_wrapper(model, variant.optim_wrapper)
+    before = _params(model.student)
+    model.train()
+    log = model.train_step(dict(inputs=[torch.zeros(1, 1, 1)] * 8,
+                                data_samples=[None] * 8), optim_wrapper)
+    assert _changed(before, model.student)
+    assert torch.isfinite(log['stu.loss_ce'])
+
+
+def test_mnist_conditioning_variants_found():
+    assert len(MNIST_CONDITIONING_VARIANTS) == 3

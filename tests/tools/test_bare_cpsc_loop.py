@@ -105,3 +105,13 @@ def test_refuses_what_it_does_not_model(pair, change, named):
     with pytest.raises(ValueError, match='does not model') as error:
         BareCPSC(cfg, teacher_file)
     assert named in str(error.value)
+
+
+def test_refuses_a_loss_weight_schedule(pair):
+    cfg, _, _, teacher_file = pair
+    cfg.custom_hooks = [dict(type='LossWeightScheduleHook', schedules=[
+        dict(loss='generator_distiller.distill_losses.loss_ce',
+             end_factor=5.0)])]
+    with pytest.raises(ValueError, match='does not model.*custom_hooks: '
+                       'LossWeightScheduleHook'):
+        BareCPSC(cfg, teacher_file)

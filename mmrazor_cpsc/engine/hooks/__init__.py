@@ -1,6 +1,7 @@
 from .autocast_modules_hook import AutocastModulesHook
 from .channels_last_hook import ChannelsLastHook
 from .cpu_memory_reuse_hook import CPUMemoryReuseHook
+from .loss_weight_schedule_hook import LossWeightScheduleHook
 from .metric_timeline_hook import MetricTimelineHook
 from .random_state_hook import RandomStateHook
 from .synthetic_grid_hook import SyntheticGridHook
@@ -9,6 +10,6 @@ from .training_data_meta_hook import TrainingDataMetaHook
 
 __all__ = [
     'AutocastModulesHook', 'ChannelsLastHook', 'CPUMemoryReuseHook',
-    'MetricTimelineHook', 'RandomStateHook', 'SyntheticGridHook',
-    'TeacherAccuracyHook', 'TrainingDataMetaHook'
+    'LossWeightScheduleHook', 'MetricTimelineHook', 'RandomStateHook',
+    'SyntheticGridHook', 'TeacherAccuracyHook', 'TrainingDataMetaHook'
 ]
