@@ -418,9 +418,17 @@ def results_markdown(runs: List[Dict], overhead: Optional[Dict],
                 f'{r:.3f}' for r in overhead['pair_ratios']) + ').'
                if overhead.get('pair_ratios') else '.')
         ]
-    lines += ['', f'Command: `{command}`', '',
-              f'Machine: {machine_text or machine()}', '']
-    return '\n'.join(lines)
+    machine_text = machine_text or machine()
+    lines += ['', f'Command: `{command}`', '', f'Machine: {machine_text}']
+    # Runs continued elsewhere (--resume, --import-runs) record their own.
+    others = {}
+    for run in runs:
+        if run.get('machine', machine_text) != machine_text:
+            others.setdefault(run['machine'], []).append(
+                f"{run['method']} seed {run['seed']}")
+    lines += [f"Runs on another machine: {', '.join(names)} on {other}."
+              for other, names in others.items()]
+    return '\n'.join(lines + [''])
 
 
 def per_class_markdown(runs: List[Dict],
@@ -871,6 +879,7 @@ def main(argv=None) -> None:
             path, osp.join(work_dir, f'iter_{iters[name]}.pth'), work_dir)
         run = summarise_run(name, seed, iters[name], timeline, test['top1'])
         run['per_class_test'] = test['per_class']
+        run['machine'] = machine_text
         runs.append(run)
         print(f'benchmark: {name} seed {seed}: top-1 test '
               f"{run['top1_test']:.2f}; validation final "

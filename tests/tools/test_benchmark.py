@@ -244,6 +244,22 @@ def test_per_class_section_names_the_class_each_method_loses_most():
     assert benchmark.per_class_markdown(runs, dict(teacher_top1_test=1)) == []
 
 
+def test_runs_finished_on_another_machine_are_named():
+    run = dict(top1_test=90.0, top1_final=90.0, top1_best=91.0, iters=10,
+               wall_s=1.0, s_per_iter=0.1, peak_rss_mb=500.0)
+    runs = [dict(run, method='A', seed=1, machine='here'),
+            dict(run, method='A', seed=2, machine='there'),
+            dict(run, method='B', seed=1)]  # recorded before machines were
+    text = benchmark.results_markdown(runs, None, 'cmd', '1 min',
+                                      machine_text='here')
+    assert 'Machine: here' in text
+    assert 'Runs on another machine: A seed 2 on there.' in text
+    assert 'B seed 1' not in text
+    same = benchmark.results_markdown(runs[:1], None, 'cmd', '1 min',
+                                      machine_text='here')
+    assert 'another machine' not in same
+
+
 def test_a_parse_time_knob_in_the_options_is_refused(tmp_path):
     # Accepted, it would change nothing in the dumped config of every run.
     with pytest.raises(SystemExit, match='mnist_root is a value the config '
