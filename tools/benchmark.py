@@ -351,6 +351,55 @@ def summarise_run(method: str, seed: int, iters: int, timeline: Dict,
                for p, t in zip(points, top1)])
 
 
+def latest_scalars(run_dir: str) -> List[Dict]:
+    """The mmengine scalar log of the latest start of the run in RUN_DIR
+    (``RUN_DIR/<timestamp>/vis_data/scalars.json``); [] when there is none."""
+    import glob
+    found = sorted(glob.glob(osp.join(run_dir, '*', 'vis_data',
+                                      'scalars.json')))
+    if not found:
+        return []
+    with open(found[-1]) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def agreement_last_fifth(scalars: List[Dict]) -> Optional[float]:
+    """Mean ``gen.teacher_agreement`` (the share of synthetic images the
+    teacher classifies as their conditioning label) over the last fifth of
+    a run's iterations (the last logged value for a short run); None for a
+    method that does not log it."""
+    train = [r for r in scalars if 'gen.teacher_agreement' in r]
+    if not train:
+        return None
+    iters = max(r['iter'] for r in train)
+    last_fifth = [r['gen.teacher_agreement'] for r in train
+                  if r['iter'] > 0.8 * iters] or [
+                      train[-1]['gen.teacher_agreement']]
+    return sum(last_fifth) / len(last_fifth)
+
+
+def per_run_markdown(runs: List[Dict]) -> List[str]:
+    """One row per run: how far its last validation point is below its
+    best (the last checkpoint is the one shipped, so a falling curve costs
+    accuracy) and, for conditional generators, the teacher's agreement with
+    the conditioning labels over the last fifth."""
+    lines = ['', 'Per run (validation final - best: what shipping the last '
+             'checkpoint costs against the best validation point):', '',
+             '| method | seed | top-1 test | validation final | validation '
+             'best | final - best | teacher agreement, last fifth |',
+             '|---|---|---|---|---|---|---|']
+    for run in runs:
+        agreement = run.get('teacher_agreement_last_fifth')
+        lines.append(
+            f"| {run['method']} | {run['seed']} | "
+            + (f"{run['top1_test']:.2f}" if 'top1_test' in run else '-')
+            + f" | {run['top1_final']:.2f} | {run['top1_best']:.2f} | "
+            f"{run['top1_final'] - run['top1_best']:.2f} | "
+            + (f'{100 * agreement:.1f} %' if agreement is not None else '-')
+            + ' |')
+    return lines
+
+
 def mean_std(values: List[float]) -> str:
     std = statistics.stdev(values) if len(values) > 1 else 0.0
     return f'{statistics.mean(values):.2f} ± {std:.2f}'
@@ -407,6 +456,7 @@ def results_markdown(runs: List[Dict], overhead: Optional[Dict],
                      if 'real_data_student_top1_test' in reference else '')
                   + '.']
     lines += per_class_markdown(runs, reference)
+    lines += per_run_markdown(runs)
     if overhead:
         lines += [
             '', f"Framework overhead: {overhead['method']} through the Runner "
@@ -880,6 +930,9 @@ def main(argv=None) -> None:
         run = summarise_run(name, seed, iters[name], timeline, test['top1'])
         run['per_class_test'] = test['per_class']
         run['machine'] = machine_text
+        agreement = agreement_last_fifth(latest_scalars(work_dir))
+        if agreement is not None:
+            run['teacher_agreement_last_fifth'] = agreement
         runs.append(run)
         print(f'benchmark: {name} seed {seed}: top-1 test '
               f"{run['top1_test']:.2f}; validation final "

@@ -48,7 +48,8 @@ import re
 import sys
 from typing import Callable, Dict, List
 
-from benchmark import REPO, results_markdown
+from benchmark import (REPO, agreement_last_fifth, latest_scalars,
+                       results_markdown)
 from tune import tuning_markdown
 
 BLOCK = re.compile(r'(<!-- results: (\w+) (\S+) -->\n)(.*?)(<!-- /results -->)',
@@ -78,6 +79,13 @@ def collect_benchmark(out: str) -> Dict:
     bundle = dict(command=info['command'], budget=info['budget'],
                   machine=info.get('machine'), iters=info['iters'],
                   runs=_read(osp.join(out, 'results.json')))
+    # Runs from before benchmark.py recorded the agreement: from their logs.
+    for run in bundle['runs']:
+        if 'teacher_agreement_last_fifth' not in run:
+            agreement = agreement_last_fifth(latest_scalars(osp.join(
+                out, 'runs', run['method'], f"seed{run['seed']}")))
+            if agreement is not None:
+                run['teacher_agreement_last_fifth'] = agreement
     # What benchmark.py --import-runs checks before continuing it elsewhere
     # (the teacher's path means nothing on another machine; its hash does).
     if 'settings' in info:
@@ -107,7 +115,7 @@ def collect_tuning(out: str) -> Dict:
             trial.pop('wall_s', None)
             run = osp.join(out, 'trials', name, f"trial{trial['number']}")
             if glob.glob(osp.join(run, '*', 'vis_data', 'scalars.json')):
-                agreement = _agreement_last_fifth(_latest_scalars(run))
+                agreement = agreement_last_fifth(_latest_scalars(run))
                 if agreement is not None:
                     trial['teacher_agreement_last_fifth'] = agreement
     return tuning
@@ -152,26 +160,11 @@ def collect_speed(out: str) -> Dict:
 
 def _latest_scalars(run_dir: str) -> List[Dict]:
     """The mmengine scalar log of the run's latest start in RUN_DIR."""
-    found = sorted(glob.glob(osp.join(run_dir, '*', 'vis_data',
-                                      'scalars.json')))
-    if not found:
+    scalars = latest_scalars(run_dir)
+    if not scalars:
         raise SystemExit(f'results_tables: no vis_data/scalars.json in '
                          f'{run_dir}.')
-    with open(found[-1]) as f:
-        return [json.loads(line) for line in f if line.strip()]
-
-
-def _agreement_last_fifth(scalars: List[Dict]):
-    """Mean ``gen.teacher_agreement`` over the last fifth of a run's
-    iterations (the last logged value for a short run), or None."""
-    train = [r for r in scalars if 'gen.teacher_agreement' in r]
-    if not train:
-        return None
-    iters = max(r['iter'] for r in train)
-    last_fifth = [r['gen.teacher_agreement'] for r in train
-                  if r['iter'] > 0.8 * iters] or [
-                      train[-1]['gen.teacher_agreement']]
-    return sum(last_fifth) / len(last_fifth)
+    return scalars
 
 
 def collect_variant(run_dir: str) -> Dict:
@@ -182,7 +175,7 @@ def collect_variant(run_dir: str) -> Dict:
     scalars = _latest_scalars(run_dir)
     val = [(r['step'], r['accuracy/top1']) for r in scalars
            if 'accuracy/top1' in r]
-    agreement = _agreement_last_fifth(scalars)
+    agreement = agreement_last_fifth(scalars)
     if not val or agreement is None:
         raise SystemExit(f'results_tables: {run_dir} logged no validation '
                          'accuracy or no gen.teacher_agreement.')

@@ -62,6 +62,11 @@ def test_minutes_budget_two_methods_two_seeds(tmp_path, fake_mnist_root,
         assert run['wall_s'] > 0 and run['s_per_iter'] > 0
         assert run['peak_rss_mb'] > 100  # torch alone is bigger than that
         assert run['curve'][-1]['iter'] == run['iters'] >= 1
+        # Only CPSC's generator is conditional: the teacher's agreement with
+        # its labels is recorded for it alone.
+        assert ('teacher_agreement_last_fifth' in run) == (
+            run['method'] == 'CPSC')
+        assert 0 <= run.get('teacher_agreement_last_fifth', 0) <= 1
         # Calibrated iterations fill the same time budget for each seed.
         same = [r['iters'] for r in runs if r['method'] == run['method']]
         assert len(set(same)) == 1
@@ -89,6 +94,9 @@ def test_minutes_budget_two_methods_two_seeds(tmp_path, fake_mnist_root,
     assert 'The class each method loses most against the teacher: CPSC on' \
         in table
     assert 'Framework overhead' in table and 'Machine:' in table
+    assert re.search(r'\| CPSC \| 1 \| [\d.]+ \| [\d.]+ \| [\d.]+ \| '
+                     r'-?[\d.]+ \| [\d.]+ % \|', table), table
+    assert re.search(r'\| DAFL \| 1 \| .* \| - \|', table), table
     assert (out / 'curves.png').stat().st_size > 10_000
 
     # An interrupted benchmark keeps its report: --report-only rebuilds both
@@ -258,6 +266,20 @@ def test_runs_finished_on_another_machine_are_named():
     same = benchmark.results_markdown(runs[:1], None, 'cmd', '1 min',
                                       machine_text='here')
     assert 'another machine' not in same
+
+
+def test_per_run_rows_show_the_last_checkpoints_cost_and_agreement():
+    runs = [dict(method='A', seed=1, top1_test=97.0, top1_final=97.5,
+                 top1_best=98.0, teacher_agreement_last_fifth=0.925),
+            dict(method='B', seed=1, top1_final=90.0, top1_best=90.0)]
+    lines = benchmark.per_run_markdown(runs)
+    assert '| A | 1 | 97.00 | 97.50 | 98.00 | -0.50 | 92.5 % |' in lines
+    assert '| B | 1 | - | 90.00 | 90.00 | 0.00 | - |' in lines
+    scalars = [dict(iter=i, **{'gen.teacher_agreement': a})
+               for i, a in ((10, 0.1), (50, 0.2), (90, 0.8), (100, 0.9))]
+    # The last fifth of 100 iterations: 90 and 100.
+    assert benchmark.agreement_last_fifth(scalars) == pytest.approx(0.85)
+    assert benchmark.agreement_last_fifth([dict(iter=5, loss=1.0)]) is None
 
 
 def test_a_parse_time_knob_in_the_options_is_refused(tmp_path):
