@@ -133,6 +133,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--tuned', default=None,
                         help='JSON of per-method options, {"METHOD": '
                         '{"key": value}} (tools/tune.py writes it)')
+    parser.add_argument('--tuned-as', default=None, metavar='METHOD',
+                        help="with --tuned: give every config METHOD's tuned "
+                        'options (variants of one tuned method, e.g. CPSC '
+                        'with one change each)')
     parser.add_argument('--names', nargs='+', default=None,
                         help='method names, one per config (default: the '
                         "config file's first word, upper-cased)")
@@ -227,12 +231,22 @@ def parse_args(argv=None) -> argparse.Namespace:
                 'the tuned methods would be reported on the very runs the '
                 f'tuning picked. Use --first-seed {tuning_seed + 1} (the '
                 'default with --tuned).')
-        untuned = sorted({method_name(c) for c in args.configs}
-                         - set(args.tuned_options))
-        if untuned and not args.names:
+        names = args.names or [method_name(c) for c in args.configs]
+        if args.tuned_as:
+            if args.tuned_as not in args.tuned_options:
+                parser.error(f'--tuned-as {args.tuned_as}: --tuned '
+                             f'{args.tuned} has options for '
+                             f'{", ".join(sorted(args.tuned_options))}.')
+            args.tuned_options = {
+                name: args.tuned_options[args.tuned_as] for name in names}
+        untuned = sorted(set(names) - set(args.tuned_options))
+        if untuned:
             parser.error(f'--tuned {args.tuned} has no options for '
                          f'{", ".join(untuned)}: every method of a comparison '
-                         'is tuned with the same budget, or none is.')
+                         'is tuned with the same budget, or none is (variants '
+                         'of one tuned method: --tuned-as METHOD).')
+    elif args.tuned_as:
+        parser.error('--tuned-as needs --tuned FILE.')
     if args.first_seed is None:
         args.first_seed = 0
     if args.first_seed < 0:

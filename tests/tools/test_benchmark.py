@@ -1,5 +1,6 @@
 """tools/benchmark.py end to end: two methods, two seeds, a time budget,
 the bare-loop reference, and the three output files."""
+import glob
 import json
 import os
 import os.path as osp
@@ -216,6 +217,26 @@ def test_cifar10_suite_and_tuned_options(tmp_path):
     assert cfg.optim_wrapper.architecture.optimizer.lr == 0.07
     assert cfg.train_cfg.val_interval == 2
     assert not any(h['type'] == 'SyntheticGridHook' for h in cfg.custom_hooks)
+
+
+def test_variants_of_one_tuned_method_take_its_options(tmp_path, capsys):
+    tuned = tmp_path / 'tuning.json'
+    tuned.write_text(json.dumps(dict(suite='mnist', seed=0, best_options=dict(
+        CPSC={'model.student_steps': 7}, DAFL={}))))
+    variants = sorted(glob.glob(osp.join(
+        REPO, 'configs', 'cpsc', 'variants', '*_mnist_*.py')))[:2]
+    base = ['--iters', '4', '--out', os.fspath(tmp_path), '--tuned',
+            os.fspath(tuned), '--configs', *variants, '--names', 'V1', 'V2']
+    args = benchmark.parse_args(base + ['--tuned-as', 'CPSC'])
+    assert benchmark.method_options(args, 'V2') == {'model.student_steps': 7}
+    assert args.first_seed == 1
+    # Renamed methods without --tuned-as would run untuned: refused.
+    with pytest.raises(SystemExit):
+        benchmark.parse_args(base)
+    assert 'no options for V1, V2' in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        benchmark.parse_args(base + ['--tuned-as', 'ZSKT'])
+    assert '--tuned-as ZSKT' in capsys.readouterr().err
 
 
 @pytest.mark.parametrize('content, message', [
