@@ -16,8 +16,9 @@ training images). The final checkpoint of every run is then evaluated once
 on the config's test set: that is the reported accuracy, and nothing is
 chosen on it. ``--tuned FILE`` applies each method's own tuned options
 (written by tools/tune.py), starting at the seed after the tuning's so no
-reported run is a run the tuning selected. ``--iters N`` gives every method N
-iterations; ``--minutes M`` gives every method M minutes of training: a short
+reported run is a run the tuning selected; ``--tuned-as METHOD`` gives every
+config METHOD's tuned options (variants of one tuned method, each named with
+``--names``). ``--iters N`` gives every method N iterations; ``--minutes M`` gives every method M minutes of training: a short
 calibration run per method measures its seconds per iteration, and the method
 gets as many iterations as fit (so its learning-rate schedule still completes).
 
