@@ -273,6 +273,14 @@ def check_import_speed(args, name: str, spec: Dict, imported: List[Dict],
             'a machine of the imported trials\' speed.')
 
 
+def trial_budget(args: argparse.Namespace) -> Dict:
+    """What every trial of a study shares: compared across a resumed study
+    and with the trials --import-trials brings in."""
+    return dict(minutes=args.minutes, seed=args.seed,
+                batch_size=args.batch_size,
+                cfg_options=dict(args.cfg_options))
+
+
 def tune_method(args, name: str, spec: Dict, teacher_ckpt: str, out: str,
                 imported: Optional[List[Dict]] = None,
                 on_trial: Optional[Callable[[Dict], None]] = None) -> Dict:
@@ -288,9 +296,7 @@ def tune_method(args, name: str, spec: Dict, teacher_ckpt: str, out: str,
     storage = f"sqlite:///{osp.join(out, 'optuna.db')}"
     study = optuna.create_study(study_name=name, direction='maximize',
                                 storage=storage, load_if_exists=True)
-    budget = dict(minutes=args.minutes, seed=args.seed,
-                  batch_size=args.batch_size,
-                  cfg_options=dict(args.cfg_options))
+    budget = trial_budget(args)
     if study.user_attrs.get('budget', budget) != budget:
         raise SystemExit(
             f"tune: {name}'s trials in {out} ran with another budget "
@@ -452,9 +458,7 @@ def main(argv=None) -> None:
             raise SystemExit(f'tune: --import-trials {args.import_trials} '
                              f"tuned the {source.get('suite')} suite, not "
                              f"{spaces['suite']}.")
-    budget = dict(minutes=args.minutes, seed=args.seed,
-                  batch_size=args.batch_size,
-                  cfg_options=dict(args.cfg_options))
+    budget = trial_budget(args)
     args.teacher_sha256 = teacher_digest(teacher_ckpt)
     tuning['teacher'] = dict(checkpoint=osp.relpath(teacher_ckpt, REPO),
                              weights_sha256=args.teacher_sha256)
