@@ -64,8 +64,12 @@ class BareCPSC:
         self.latent_dim = self.generator.latent_dim
 
         g_losses, s_losses = gen_d.distill_losses, model.distiller.distill_losses
-        _refuse_what_is_not_modelled(model, g_losses, s_losses,
-                                     cfg.get('custom_hooks', []))
+        problems = unmodelled(cfg)
+        if problems:
+            raise ValueError('bare_cpsc_loop: the config uses what this loop '
+                             'does not model, so its timing would not '
+                             'compare equal work: ' + '; '.join(problems)
+                             + '.')
         self.w_adv_kl = g_losses.loss_adv_kl.loss_weight
         self.w_adv_ikd = g_losses.loss_adv_ikd.loss_weight
         self.w_bn = g_losses.loss_bn.loss_weight
@@ -208,13 +212,14 @@ MODELLED_ALGORITHM_OPTIONS = {'generator_augment': None,
 LOSS_CHANGING_HOOKS = ('LossWeightScheduleHook', )
 
 
-def _refuse_what_is_not_modelled(model, g_losses, s_losses,
-                                 hooks=()) -> None:
-    """Name every loss or option of the config that the bare loop does not
-    compute, instead of timing different math."""
+def unmodelled(cfg) -> List[str]:
+    """Every loss, option or hook of a CPSC config that this loop does not
+    compute (empty: the loop times the config's math)."""
+    model = cfg.model
     problems = []
-    for part, losses in (('generator_distiller', g_losses),
-                         ('distiller', s_losses)):
+    for part, losses in (('generator_distiller',
+                          model.generator_distiller.distill_losses),
+                         ('distiller', model.distiller.distill_losses)):
         modelled = MODELLED_LOSSES[part]
         for name, loss in losses.items():
             if name not in modelled:
@@ -235,14 +240,11 @@ def _refuse_what_is_not_modelled(model, g_losses, s_losses,
         if model.get(option, value) != value:
             problems.append(f'model.{option}={model.get(option)!r} (only '
                             f'{value!r})')
-    for hook in hooks:
+    for hook in cfg.get('custom_hooks', []):
         if hook.get('type', '').split('.')[-1] in LOSS_CHANGING_HOOKS:
             problems.append(f"custom_hooks: {hook['type']} (fixed loss "
                             'weights only)')
-    if problems:
-        raise ValueError('bare_cpsc_loop: the config uses what this loop does '
-                         'not model, so its timing would not compare equal '
-                         'work: ' + '; '.join(sorted(problems)) + '.')
+    return sorted(problems)
 
 
 def _optimizer(params, cfg: Dict) -> torch.optim.Optimizer:

@@ -17,8 +17,8 @@ on the config's test set: that is the reported accuracy, and nothing is
 chosen on it. ``--tuned FILE`` applies each method's own tuned options
 (written by tools/tune.py), starting at the seed after the tuning's so no
 reported run is a run the tuning selected; ``--tuned-as METHOD`` gives every
-config METHOD's tuned options (variants of one tuned method, each named with
-``--names``). ``--iters N`` gives every method N iterations; ``--minutes M`` gives every method M minutes of training: a short
+config without tuned options of its own METHOD's (variants of one tuned
+method, each named with ``--names``). ``--iters N`` gives every method N iterations; ``--minutes M`` gives every method M minutes of training: a short
 calibration run per method measures its seconds per iteration, and the method
 gets as many iterations as fit (so its learning-rate schedule still completes).
 
@@ -135,9 +135,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='JSON of per-method options, {"METHOD": '
                         '{"key": value}} (tools/tune.py writes it)')
     parser.add_argument('--tuned-as', default=None, metavar='METHOD',
-                        help="with --tuned: give every config METHOD's tuned "
-                        'options (variants of one tuned method, e.g. CPSC '
-                        'with one change each)')
+                        help='with --tuned: give every config without tuned '
+                        "options of its own METHOD's (variants of one tuned "
+                        'method, e.g. CPSC with one change each)')
     parser.add_argument('--names', nargs='+', default=None,
                         help='method names, one per config (default: the '
                         "config file's first word, upper-cased)")
@@ -238,8 +238,20 @@ def parse_args(argv=None) -> argparse.Namespace:
                 parser.error(f'--tuned-as {args.tuned_as}: --tuned '
                              f'{args.tuned} has options for '
                              f'{", ".join(sorted(args.tuned_options))}.')
-            args.tuned_options = {
-                name: args.tuned_options[args.tuned_as] for name in names}
+            from mmengine.config import Config
+            source = tuned.get('methods', {}).get(args.tuned_as, {})
+            source_type = (Config.fromfile(_abs(source['config'])).model.type
+                           if 'config' in source else None)
+            for name, config in zip(names, args.configs):
+                if name in args.tuned_options:
+                    continue  # a tuned method keeps its own options
+                config_type = Config.fromfile(_abs(config)).model.get('type')
+                if source_type and config_type != source_type:
+                    parser.error(
+                        f"--tuned-as {args.tuned_as}: {name} ({config}) is "
+                        f"a {config_type}, {args.tuned_as} a {source_type}; "
+                        "its tuned options would not fit.")
+                args.tuned_options[name] = args.tuned_options[args.tuned_as]
         untuned = sorted(set(names) - set(args.tuned_options))
         if untuned:
             parser.error(f'--tuned {args.tuned} has no options for '
@@ -409,7 +421,8 @@ def per_run_markdown(runs: List[Dict]) -> List[str]:
             f"| {run['method']} | {run['seed']} | "
             + (f"{run['top1_test']:.2f}" if 'top1_test' in run else '-')
             + f" | {run['top1_final']:.2f} | {run['top1_best']:.2f} | "
-            f"{run['top1_final'] - run['top1_best']:.2f} | "
+            # + 0.0: no '-0.00' for a run whose last point is its best.
+            f"{round(run['top1_final'] - run['top1_best'], 2) + 0.0:.2f} | "
             + (f'{100 * agreement:.1f} %' if agreement is not None else '-')
             + ' |')
     return lines
@@ -710,6 +723,20 @@ def uses_cpu_autocast(cfg) -> bool:
                for w in cfg.optim_wrapper.values())
 
 
+def bare_loop_models(name: str, cfg) -> bool:
+    """Whether tools/bare_cpsc_loop.py computes what CFG computes (then its
+    timing is the overhead reference); says why not for a CPSC config."""
+    if cfg.model.get('type') != CPSC_TYPE:
+        return False
+    from bare_cpsc_loop import unmodelled
+    problems = unmodelled(cfg) + (['bfloat16 autocast'] if uses_cpu_autocast(
+        cfg) else [])
+    if problems:
+        print(f'benchmark: no bare-loop reference for {name}: the loop does '
+              f"not model {'; '.join(problems)}", flush=True)
+    return not problems
+
+
 def method_options(args, name: str) -> Dict:
     """The options for one method: its tuned ones, then --cfg-options."""
     return {**args.tuned_options.get(name, {}), **dict(args.cfg_options)}
@@ -925,12 +952,11 @@ def main(argv=None) -> None:
                                    teacher_ckpt,
                                    iters[name], args.batch_size,
                                    args.val_points, seed, work_dir)
-        # The bare loop models float32 CPSC only: a bf16 config would be timed
-        # against different arithmetic.
+        # The bare loop models float32 CPSC with fixed losses only: a bf16
+        # config or a variant would be timed against different arithmetic.
         is_reference = (args.bare_iters > 0
-                        and cfg.model.get('type') == CPSC_TYPE
-                        and not uses_cpu_autocast(cfg)
-                        and (not pairs or pairs[0]['method'] == name))
+                        and (not pairs or pairs[0]['method'] == name)
+                        and bare_loop_models(name, cfg))
         if is_reference:
             print(f'benchmark: timing the bare PyTorch loop of {name} before '
                   'this run', flush=True)

@@ -221,15 +221,30 @@ def test_cifar10_suite_and_tuned_options(tmp_path):
 
 def test_variants_of_one_tuned_method_take_its_options(tmp_path, capsys):
     tuned = tmp_path / 'tuning.json'
-    tuned.write_text(json.dumps(dict(suite='mnist', seed=0, best_options=dict(
-        CPSC={'model.student_steps': 7}, DAFL={}))))
+    tuned.write_text(json.dumps(dict(
+        suite='mnist', seed=0,
+        methods=dict(CPSC=dict(config=CONFIGS[0]), DAFL=dict(config=CONFIGS[1])),
+        best_options=dict(CPSC={'model.student_steps': 7},
+                          DAFL={'model.distiller.distill_losses.loss_kl.tau':
+                                2.0}))))
     variants = sorted(glob.glob(osp.join(
         REPO, 'configs', 'cpsc', 'variants', '*_mnist_*.py')))[:2]
-    base = ['--iters', '4', '--out', os.fspath(tmp_path), '--tuned',
-            os.fspath(tuned), '--configs', *variants, '--names', 'V1', 'V2']
+    common = ['--iters', '4', '--out', os.fspath(tmp_path), '--tuned',
+              os.fspath(tuned)]
+    base = common + ['--configs', *variants, '--names', 'V1', 'V2']
     args = benchmark.parse_args(base + ['--tuned-as', 'CPSC'])
     assert benchmark.method_options(args, 'V2') == {'model.student_steps': 7}
     assert args.first_seed == 1
+    # Tuned methods beside the variants keep their own options.
+    mixed = common + ['--configs', *variants, CONFIGS[1], '--tuned-as',
+                      'CPSC', '--names', 'V1', 'V2']
+    args = benchmark.parse_args(mixed + ['DAFL'])
+    assert benchmark.method_options(args, 'DAFL') == {
+        'model.distiller.distill_losses.loss_kl.tau': 2.0}
+    # Another algorithm under CPSC's options is refused before any run.
+    with pytest.raises(SystemExit):
+        benchmark.parse_args(mixed + ['OTHER'])
+    assert 'OTHER' in capsys.readouterr().err
     # Renamed methods without --tuned-as would run untuned: refused.
     with pytest.raises(SystemExit):
         benchmark.parse_args(base)
@@ -301,6 +316,19 @@ def test_per_run_rows_show_the_last_checkpoints_cost_and_agreement():
     # The last fifth of 100 iterations: 90 and 100.
     assert benchmark.agreement_last_fifth(scalars) == pytest.approx(0.85)
     assert benchmark.agreement_last_fifth([dict(iter=5, loss=1.0)]) is None
+
+
+def test_only_configs_the_bare_loop_computes_are_its_reference(capsys):
+    shipped = Config.fromfile(osp.join(REPO, CONFIGS[0]))
+    assert benchmark.bare_loop_models('CPSC', shipped)
+    variant = Config.fromfile(osp.join(
+        REPO, 'configs', 'cpsc', 'variants',
+        'cpsc_lenet5bn_lenet5half_mnist_gen-ce-ramp.py'))
+    assert not benchmark.bare_loop_models('RAMP', variant)
+    assert ('no bare-loop reference for RAMP: the loop does not model '
+            'custom_hooks: LossWeightScheduleHook') in capsys.readouterr().out
+    assert not benchmark.bare_loop_models(
+        'DAFL', Config.fromfile(osp.join(REPO, CONFIGS[1])))
 
 
 def test_a_parse_time_knob_in_the_options_is_refused(tmp_path):

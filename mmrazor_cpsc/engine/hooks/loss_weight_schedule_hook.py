@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from numbers import Real
 from typing import Dict, List, Optional, Sequence
 
 from mmengine.hooks import Hook
@@ -25,24 +26,26 @@ class LossWeightScheduleHook(Hook):
     conditioning variants). It works on any loss module with a float
     ``loss_weight`` (ours and MMRazor's), so baselines can be scheduled too.
 
-    The weight at iteration ``i`` is ``w0 * f(p)`` where ``w0`` is the
+    The weight at iteration ``i`` (0-based) is ``w0 * f(p)``: ``w0`` the
     configured weight, ``p = clip((i - begin) / (end - begin), 0, 1)`` and
-    ``f`` goes from ``start_factor`` to ``end_factor`` linearly or along a
+    ``f`` going from ``start_factor`` to ``end_factor`` linearly or along a
     half cosine. It depends on the iteration alone, so a resumed run gets
-    the same weights as an uninterrupted one. The current weights are logged
-    as ``train/<name>_weight`` (``name`` defaults to the path's first and
-    last parts, e.g. ``generator_distiller.loss_ce``).
+    the same weights as an uninterrupted one. Each weight is logged as it
+    is (not smoothed) under ``<name>_weight``.
 
     Args:
         schedules (Sequence[dict]): one dict per loss with keys ``loss``
             (attribute path in the algorithm, e.g.
             ``'generator_distiller.distill_losses.loss_ce'``),
             ``end_factor`` (required), ``start_factor`` (default 1.0),
-            ``begin`` (default 0), ``end`` (default: the last iteration),
+            ``begin`` and ``end`` (iterations; default 0 and the last
+            iteration of the run, which trains with ``end_factor``),
             ``by_fraction`` (default False; True: ``begin`` and ``end`` are
-            fractions of the run's iterations, so the schedule keeps its
-            shape when a tool changes ``train_cfg.max_iters``), ``curve`` ('linear' or 'cosine', default 'linear') and ``name``
-            (the log key).
+            fractions of the run, 0 the first and 1 the last iteration, so
+            the schedule keeps its shape when a tool changes
+            ``train_cfg.max_iters``), ``curve`` ('linear' or 'cosine',
+            default 'linear') and ``name`` (the log key; default the path's
+            first and last parts, e.g. ``generator_distiller.loss_ce``).
     """
     priority = 'NORMAL'
     CURVES = ('linear', 'cosine')
@@ -54,45 +57,65 @@ class LossWeightScheduleHook(Hook):
             raise ValueError('LossWeightScheduleHook: schedules is empty; '
                              'give one dict(loss=..., end_factor=...) per '
                              'loss whose weight should change.')
-        self.schedules: List[Dict] = []
-        for schedule in schedules:
-            unknown = sorted(set(schedule) - set(self.KEYS))
-            if unknown or 'loss' not in schedule \
-                    or 'end_factor' not in schedule:
+        self.schedules: List[Dict] = [self._checked(s) for s in schedules]
+        for key in ('loss', 'name'):
+            values = [s[key] for s in self.schedules]
+            repeated = sorted({v for v in values if values.count(v) > 1})
+            if repeated:
                 raise ValueError(
-                    f'LossWeightScheduleHook: {schedule!r} needs the keys '
-                    f"'loss' and 'end_factor' and may have {self.KEYS[1:]}"
-                    + (f'; unknown: {unknown}' if unknown else '') + '.')
-            path = schedule['loss'].split('.')
-            entry = dict(start_factor=1.0, begin=0, end=None,
-                         by_fraction=False, curve='linear',
-                         name=f'{path[0]}.{path[-1]}')
-            entry.update(schedule)
-            if entry['curve'] not in self.CURVES:
-                raise ValueError(
-                    f"LossWeightScheduleHook: curve must be one of "
-                    f"{self.CURVES}, got {entry['curve']!r}.")
-            if entry['by_fraction'] and not (
-                    0 <= entry['begin'] <= (entry['end'] or 1) <= 1):
-                raise ValueError(
-                    f"LossWeightScheduleHook: {entry['loss']}: with "
-                    'by_fraction=True, begin and end are fractions of the '
-                    f"run, 0 <= begin < end <= 1; got begin={entry['begin']}"
-                    f", end={entry['end']}.")
-            if entry['end'] is not None and entry['end'] <= entry['begin']:
-                raise ValueError(
-                    f"LossWeightScheduleHook: {entry['loss']}: end "
-                    f"({entry['end']}) must be after begin "
-                    f"({entry['begin']}).")
-            self.schedules.append(entry)
+                    f'LossWeightScheduleHook: more than one schedule with '
+                    f'{key} {repeated}; one schedule per loss'
+                    + (', or set distinct names.' if key == 'name' else '.'))
         self._losses: List = []
         self._base_weights: List[float] = []
         self._max_iters: Optional[int] = None
 
+    def _checked(self, schedule: Dict) -> Dict:
+        """The schedule with its defaults, or a ValueError naming what is
+        wrong with it (at build time, not at the first iteration)."""
+        unknown = sorted(set(schedule) - set(self.KEYS))
+        if unknown or 'loss' not in schedule or 'end_factor' not in schedule:
+            raise ValueError(
+                f'LossWeightScheduleHook: {schedule!r} needs the keys '
+                f"'loss' and 'end_factor' and may have {self.KEYS[1:]}"
+                + (f'; unknown: {unknown}' if unknown else '') + '.')
+        path = str(schedule['loss']).split('.')
+        entry = dict(start_factor=1.0, begin=0, end=None, by_fraction=False,
+                     curve='linear', name=f'{path[0]}.{path[-1]}')
+        entry.update(schedule)
+        where = f"LossWeightScheduleHook: {entry['loss']}:"
+        for key in ('start_factor', 'end_factor', 'begin', 'end'):
+            value = entry[key]
+            if not (value is None and key == 'end') and (
+                    isinstance(value, bool) or not isinstance(value, Real)):
+                raise ValueError(f'{where} {key} must be a number, got '
+                                 f'{value!r}.')
+        if entry['curve'] not in self.CURVES:
+            raise ValueError(f'{where} curve must be one of {self.CURVES}, '
+                             f"got {entry['curve']!r}.")
+        begin, end = entry['begin'], entry['end']
+        if entry['by_fraction']:
+            if not 0 <= begin < (1 if end is None else end) <= 1:
+                raise ValueError(
+                    f'{where} with by_fraction=True, begin and end are '
+                    'fractions of the run, 0 <= begin < end <= 1; got '
+                    f'begin={begin}, end={end}.')
+        else:
+            for key in ('begin', 'end'):
+                if entry[key] is not None and (
+                        entry[key] < 0 or entry[key] != int(entry[key])):
+                    raise ValueError(
+                        f'{where} {key}={entry[key]} is not an iteration; '
+                        'for a fraction of the run set by_fraction=True.')
+            if end is not None and end <= begin:
+                raise ValueError(f'{where} end ({end}) must be after begin '
+                                 f'({begin}).')
+        return entry
+
     def before_run(self, runner) -> None:
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
-        self._losses, self._base_weights = [], []
+        losses = []
         for entry in self.schedules:
             try:
                 loss = model.get_submodule(entry['loss'])
@@ -104,15 +127,26 @@ class LossWeightScheduleHook(Hook):
                     "distiller's attribute, then distill_losses, then the "
                     'loss name in the config).') from None
             weight = getattr(loss, 'loss_weight', None)
-            if isinstance(weight, bool) or not isinstance(weight,
-                                                          (int, float)):
+            if isinstance(weight, bool) or not isinstance(weight, Real):
                 raise ValueError(
                     f"LossWeightScheduleHook: {entry['loss']} "
                     f'({type(loss).__name__}) has no float loss_weight to '
                     f'schedule (found {weight!r}).')
-            self._losses.append(loss)
-            self._base_weights.append(float(weight))
-        self._max_iters = getattr(runner, 'max_iters', None)
+            losses.append(loss)
+        # The configured weights, read once: a second run of the same model
+        # must not start from weights this hook already scaled.
+        if [id(m) for m in losses] != [id(m) for m in self._losses]:
+            self._losses = losses
+            self._base_weights = [float(m.loss_weight) for m in losses]
+        self._max_iters = getattr(runner, 'max_iters', None) or None
+        # mmengine's logger averages any key with 'loss' in it over its
+        # window; a schedule is read as it is.
+        log_processor = getattr(runner, 'log_processor', None)
+        if log_processor is not None:
+            logged = {c.get('data_src') for c in log_processor.custom_cfg}
+            log_processor.custom_cfg.extend(
+                dict(data_src=f"{e['name']}_weight", method_name='current')
+                for e in self.schedules if f"{e['name']}_weight" not in logged)
         print_log(
             'LossWeightScheduleHook: ' + '; '.join(
                 f"{e['loss']} x {e['start_factor']} -> {e['end_factor']}"
@@ -135,12 +169,13 @@ class LossWeightScheduleHook(Hook):
                     f"LossWeightScheduleHook: {entry['loss']}: the runner "
                     'has no max_iters to place the schedule in; give begin '
                     'and end in iterations.')
+            last = self._max_iters - 1
             if entry['by_fraction']:
-                begin = begin * self._max_iters
-                end = (1.0 if end is None else end) * self._max_iters
+                begin = begin * last
+                end = (1.0 if end is None else end) * last
             else:
-                end = self._max_iters
-        if end <= begin:  # a run shorter than the schedule's start
+                end = last
+        if end <= begin:  # a run too short for the schedule: a step
             return entry['start_factor'] if iteration < begin \
                 else entry['end_factor']
         progress = min(max((iteration - begin) / (end - begin), 0.0), 1.0)
