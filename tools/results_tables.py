@@ -33,7 +33,10 @@ run was) and a ``test_metrics.json`` (tools/test.py --per-class on the last
 checkpoint), with the run's mmengine scalars. ``render`` regenerates each
 block from its file; ``check`` (run by the test suite) fails when a block
 differs from what its file gives, so no number in a marked block can be
-edited by hand or go stale. ``collect-probes`` reads the same
+edited by hand or go stale; it also fails when README.md quotes, outside
+its blocks, a decimal number, percentage or ratio that no committed result
+file holds (numbers published elsewhere: docs/results/published.json, with
+their sources). ``collect-probes`` reads the same
 ``variant.json`` from short runs stopped early on purpose (no test
 checkpoint): how far each got, its validation points and its student's
 logit distance when it stopped.
@@ -58,7 +61,7 @@ BLOCK = re.compile(r'(<!-- results: (\w+) (\S+) -->\n)(.*?)(<!-- /results -->)',
 YAML_BLOCK = re.compile(
     r'^([ \t]*)(# results: benchmark (\S+) (\S+)\n)(.*?)(^[ \t]*# /results\n)',
     re.S | re.M)
-DOCUMENTS = ['README.md', 'configs/*/README.md']
+DOCUMENTS = ['README.md', 'configs/*/README.md', 'docs/*.md']
 METAFILES = ['configs/*/metafile.yml']
 DATASETS = {'mnist': 'MNIST', 'cifar10': 'CIFAR-10'}
 
@@ -375,6 +378,60 @@ def rendered(text: str, where: str) -> str:
     return BLOCK.sub(block, text)
 
 
+# The documents whose every measured number must come from a result file
+# (generated blocks, or prose quoting a number one of the files holds).
+SOURCED_DOCUMENTS = ['README.md']
+# A decimal number, a percentage or a ratio ("1.4x"), not part of a version
+# ("torch 2.14.1") or a word.
+_NUMBER = re.compile(
+    r'(?<![\w.])(\d+\.\d+|\d+(?=\s?%))(?=x\b|[^\w.]|\.(?!\d)|$)')
+_VERSION_BEFORE = re.compile(
+    r'(torch|python|mmengine|mmcv|mmpretrain|mmrazor|numpy|onnx\w*|[<>=~]=?)'
+    r'\s*$', re.I)
+
+
+def _numbers_in(data, found: set) -> set:
+    """Every number of a result file, as a document would write it (0-2
+    decimals; fractions also as percentages)."""
+    if isinstance(data, dict):
+        for value in data.values():
+            _numbers_in(value, found)
+    elif isinstance(data, list):
+        for value in data:
+            _numbers_in(value, found)
+    elif isinstance(data, (int, float)) and not isinstance(data, bool):
+        for value in (data, 100 * data):
+            for digits in (0, 1, 2):
+                found.add(f'{value:.{digits}f}')
+    elif isinstance(data, str):
+        found.update(re.findall(r'\d+(?:\.\d+)?', data))
+    return found
+
+
+def sourced_numbers() -> set:
+    """The numbers of every committed result file (docs/results/*.json)."""
+    found: set = set()
+    for path in sorted(glob.glob(osp.join(REPO, 'docs', 'results', '*.json'))):
+        _numbers_in(_read(path), found)
+    return found
+
+
+def unsourced_numbers(text: str, known: set) -> List[str]:
+    """Lines of TEXT quoting a measured number (a decimal or a percentage)
+    that no result file holds, outside generated blocks and code."""
+    text = BLOCK.sub('', text)
+    text = re.sub(r'```.*?```', '', text, flags=re.S)
+    text = re.sub(r'`[^`\n]*`', '', text)
+    found = []
+    for line in text.splitlines():
+        for match in _NUMBER.finditer(line):
+            if match.group(1) in known or _VERSION_BEFORE.search(
+                    line[:match.start()]):
+                continue
+            found.append(f'{match.group(1)} in: {line.strip()}')
+    return found
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0],
@@ -412,6 +469,16 @@ def main(argv=None) -> int:
               f'files in {", ".join(stale)}; run `python '
               'tools/results_tables.py render`.', file=sys.stderr)
         return 1
+    known = sourced_numbers()
+    for name in SOURCED_DOCUMENTS:
+        with open(osp.join(REPO, name)) as f:
+            unsourced = unsourced_numbers(f.read(), known)
+        if unsourced:
+            print(f'results_tables: {name} quotes numbers no file in '
+                  'docs/results/ holds (generate them into a block, or add '
+                  'the file they come from):\n  ' + '\n  '.join(unsourced),
+                  file=sys.stderr)
+            return 1
     print(f"results_tables: {len(stale)} file(s) "
           f"{'rewritten' if args.action == 'render' else 'stale'}.")
     return 0

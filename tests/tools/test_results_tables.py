@@ -32,6 +32,24 @@ def test_a_hand_edited_number_is_caught(tmp_path):
     assert results_tables.rendered(tampered, 'doc') == fresh
 
 
+def test_a_number_quoted_without_a_result_file_is_caught():
+    known = results_tables._numbers_in(
+        dict(top1=98.523, agreement=0.254, speed=dict(ratio=1.84)), set())
+    text = ('CPSC reached 98.52 % with 25.4 % agreement, 1.84x faster.\n'
+            'torch 2.14.1, `lr 0.0277` in code, v1.2.\n'
+            '<!-- results: demo docs/results/x.json -->\n77.77\n'
+            '<!-- /results -->\n')
+    assert results_tables.unsourced_numbers(text, known) == []
+    typed = text.replace('98.52 %', '98.62 %').replace('1.84x', '1.9x')
+    assert [f.split(' in:')[0] for f in results_tables.unsourced_numbers(
+        typed, known)] == ['98.62', '1.9']
+    # Every number README.md quotes is in a committed result file (the
+    # suite's check runs this on the real README).
+    with open(osp.join(REPO, 'README.md')) as f:
+        assert results_tables.unsourced_numbers(
+            f.read(), results_tables.sourced_numbers()) == []
+
+
 def test_benchmark_block_is_the_benchmark_report(tmp_path):
     run = dict(method='CPSC', seed=0, iters=10, top1_test=50.0,
                top1_final=51.0, top1_best=52.0, wall_s=60.0,
