@@ -210,10 +210,12 @@ def distributions(space: Dict) -> Dict[str, Any]:
 
 
 def importable_trials(source: Dict, path: str, name: str, spec: Dict,
-                      budget: Dict) -> List[Dict]:
+                      budget: Dict, teacher_sha256: str) -> List[Dict]:
     """The finished trials of ``name`` in an earlier tuning.json, refused
     unless they ran at ``budget`` over the same config and space (trials at
-    another budget would be compared as if they were not)."""
+    another budget would be compared as if they were not) and with the
+    teacher whose weights hash to ``teacher_sha256`` (every method of a
+    comparison distils one teacher)."""
     method = source.get('methods', {}).get(name)
     if method is None:
         return []
@@ -237,6 +239,15 @@ def importable_trials(source: Dict, path: str, name: str, spec: Dict,
                 f"tune: {path}: {name} trial {trial['number']} ran with "
                 f"options {trial['options']}, which this run would set as "
                 f'{expected}; use the same --cfg-options.')
+    other_teacher = sorted({str(t.get('teacher_sha256')) for t in
+                            method['trials']} - {teacher_sha256})
+    if other_teacher:
+        raise SystemExit(
+            f'tune: {path}: {name} trials ran with a teacher whose weights '
+            f'hash to {", ".join(other_teacher)} ("None": not recorded), '
+            f'this run distils {teacher_sha256}; trials of another teacher '
+            'would be compared with these as if they were one study. Import '
+            'with the teacher they ran with, or tune every method again.')
     return [{**t, 'imported_from': t.get('imported_from', path)}
             for t in method['trials']]
 
@@ -478,7 +489,7 @@ def main(argv=None) -> None:
 
     for name, spec in spaces['methods'].items():
         imported = importable_trials(source, args.import_trials, name, spec,
-                                     budget)
+                                     budget, args.teacher_sha256)
         result = tune_method(args, name, spec, teacher_ckpt, out, imported,
                              on_trial=lambda r, name=name: record(name, r))
         record(name, result)

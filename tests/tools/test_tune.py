@@ -123,6 +123,13 @@ def test_two_trials_then_resume_adds_only_the_missing_one(
         os.fspath(committed)}
     assert again['best_options'] == tuning['best_options']
     assert 'imported from' in (out / 'tuning.md').read_text()
+    # Trials that distilled another teacher are not one study with these.
+    other = json.loads(committed.read_text())
+    other['methods']['DFAD']['trials'][0]['teacher_sha256'] = 'feedbeef'
+    doctored.write_text(json.dumps(other))
+    result = run('--trials', '3', '--import-trials', os.fspath(doctored))
+    assert result.returncode != 0
+    assert 'hash to feedbeef' in result.stdout + result.stderr
     # Trials of another budget are not imported as if comparable.
     result = run('--trials', '3', '--minutes', '0.02', '--import-trials',
                  os.fspath(committed))
