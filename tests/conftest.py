@@ -47,6 +47,17 @@ def mnist_algorithm():
     return build_algorithm(small_mnist_cfg())
 
 
+def save_random_teacher(path, config: str = TEACHER_CONFIG,
+                        seed: int = 0) -> str:
+    """A freshly initialised classifier of CONFIG saved as a state dict at
+    PATH (a teacher checkpoint for runs that test plumbing, not accuracy)."""
+    from mmpretrain.registry import MODELS as CLASSIFIERS
+    torch.manual_seed(seed)
+    teacher = CLASSIFIERS.build(Config.fromfile(config).model)
+    torch.save(teacher.state_dict(), path)
+    return os.fspath(path)
+
+
 def write_idx(path: str, array: np.ndarray) -> None:
     """Write an IDX file (the MNIST format) for uint8 data."""
     magic = 2049 if array.ndim == 1 else 2051

@@ -7,11 +7,8 @@
 # training. The refinement makes 99 % of the images class-correct, but only
 # after training, too late to help the student.
 _base_ = ['../cpsc_lenet5bn_lenet5half_mnist.py']
-custom_hooks = [
-    dict(type='RandomStateHook'),
-    dict(type='CPUMemoryReuseHook'),
-    dict(type='SyntheticGridHook', interval=200),
-    dict(type='TeacherAccuracyHook'),
+# The shipped config's hooks, then the schedule.
+custom_hooks = _base_.custom_hooks + [
     dict(type='LossWeightScheduleHook', schedules=[
         dict(loss='generator_distiller.distill_losses.loss_adv_kl',
              end_factor=0.0, begin=0.2, end=0.6, by_fraction=True),

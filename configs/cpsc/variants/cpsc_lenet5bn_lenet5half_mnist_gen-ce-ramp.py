@@ -7,11 +7,8 @@
 # still follow the heavier class term. A constant eta of 5 from the start made
 # 97 % of the images class-correct but cost the student 0.3-0.5 points.
 _base_ = ['../cpsc_lenet5bn_lenet5half_mnist.py']
-custom_hooks = [
-    dict(type='RandomStateHook'),
-    dict(type='CPUMemoryReuseHook'),
-    dict(type='SyntheticGridHook', interval=200),
-    dict(type='TeacherAccuracyHook'),
+# The shipped config's hooks, then the schedule.
+custom_hooks = _base_.custom_hooks + [
     dict(type='LossWeightScheduleHook', schedules=[
         dict(loss='generator_distiller.distill_losses.loss_ce',
              end_factor=7.0, begin=0.2, end=0.6, by_fraction=True)]),

@@ -9,12 +9,9 @@ import os.path as osp
 from types import SimpleNamespace
 
 import pytest
-import torch
-from conftest import (MNIST_CONFIG, TEACHER_CONFIG, build_algorithm,
-                      mnist_val_options, run_train_tool, small_mnist_cfg)
-from mmengine.config import Config
+from conftest import (MNIST_CONFIG, build_algorithm, mnist_val_options,
+                      run_train_tool, save_random_teacher, small_mnist_cfg)
 from mmengine.logging import MessageHub
-from mmpretrain.registry import MODELS as CLASSIFIERS
 from mmrazor.registry import HOOKS
 
 GEN_CE = 'generator_distiller.distill_losses.loss_ce'
@@ -139,10 +136,7 @@ def test_bad_schedules_are_named():
 
 def test_through_the_runner_the_weight_is_logged_every_iteration(
         tmp_path, fake_mnist_root):
-    torch.manual_seed(0)
-    teacher = CLASSIFIERS.build(Config.fromfile(TEACHER_CONFIG).model)
-    teacher_ckpt = os.fspath(tmp_path / 'teacher.pth')
-    torch.save(teacher.state_dict(), teacher_ckpt)
+    teacher_ckpt = save_random_teacher(tmp_path / 'teacher.pth')
     config = tmp_path / 'scheduled.py'
     config.write_text(
         f'_base_ = [{MNIST_CONFIG!r}]\n'

@@ -7,7 +7,7 @@ import re
 
 import torch
 from conftest import (MNIST_CONFIG, TEACHER_CONFIG, mnist_val_options,
-                      run_train_tool)
+                      run_train_tool, save_random_teacher)
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmpretrain.registry import DATASETS, MODELS
@@ -56,10 +56,7 @@ def _direct_top1(teacher_ckpt, mnist_root):
 
 def test_teacher_accuracy_logged_before_training_and_run_unchanged(
         tmp_path, fake_mnist_root):
-    torch.manual_seed(0)
-    teacher = MODELS.build(Config.fromfile(TEACHER_CONFIG).model)
-    teacher_ckpt = os.fspath(tmp_path / 'teacher.pth')
-    torch.save(teacher.state_dict(), teacher_ckpt)
+    teacher_ckpt = save_random_teacher(tmp_path / 'teacher.pth')
     options = _options(fake_mnist_root, teacher_ckpt)
 
     with_hook = tmp_path / 'with_hook'
