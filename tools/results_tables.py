@@ -106,7 +106,38 @@ def collect_benchmark(out: str) -> Dict:
             bundle[name] = _read(path)
     # Paths on the machine that ran it mean nothing in the repository.
     bundle.get('references', {}).pop('teacher_ckpt', None)
+    bundle['summary'] = benchmark_summary(bundle['runs'])
     return bundle
+
+
+def benchmark_summary(runs: List[Dict]) -> Dict:
+    """Per method, the figures prose may quote (README numbers must come
+    from a result file): mean and std of the test top-1 over seeds, the
+    worst final-minus-best validation gap of any seed, the mean teacher
+    agreement where logged; and the first method's lead in mean test top-1
+    over each other method (negative: behind)."""
+    import statistics
+    methods = list(dict.fromkeys(r['method'] for r in runs))
+    summary: Dict = dict(methods={})
+    for method in methods:
+        rows = [r for r in runs if r['method'] == method]
+        test = [r['top1_test'] for r in rows]
+        record = dict(
+            seeds=len(rows), top1_test_mean=statistics.mean(test),
+            top1_test_std=statistics.stdev(test) if len(test) > 1 else 0.0,
+            worst_final_minus_best=min(r['top1_final'] - r['top1_best']
+                                       for r in rows))
+        agreement = [r['teacher_agreement_last_fifth'] for r in rows
+                     if 'teacher_agreement_last_fifth' in r]
+        if agreement:
+            record['teacher_agreement_last_fifth_mean'] = statistics.mean(
+                agreement)
+        summary['methods'][method] = record
+    first = summary['methods'][methods[0]]['top1_test_mean']
+    summary['lead_of'] = methods[0]
+    summary['lead'] = {m: first - summary['methods'][m]['top1_test_mean']
+                       for m in methods[1:]}
+    return summary
 
 
 def collect_tuning(out: str) -> Dict:

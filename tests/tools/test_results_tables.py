@@ -50,6 +50,23 @@ def test_a_number_quoted_without_a_result_file_is_caught():
             f.read(), results_tables.sourced_numbers()) == []
 
 
+def test_benchmark_summary_holds_what_prose_may_quote():
+    run = dict(top1_final=97.0, top1_best=97.5, top1_test=98.0)
+    runs = [dict(run, method='CPSC', seed=1, teacher_agreement_last_fifth=.5),
+            dict(run, method='CPSC', seed=2, top1_test=99.0, top1_final=97.5,
+                 teacher_agreement_last_fifth=.7),
+            dict(run, method='DAFL', seed=1, top1_test=90.0)]
+    summary = results_tables.benchmark_summary(runs)
+    cpsc = summary['methods']['CPSC']
+    assert cpsc['top1_test_mean'] == pytest.approx(98.5)
+    assert cpsc['worst_final_minus_best'] == pytest.approx(-0.5)
+    assert cpsc['teacher_agreement_last_fifth_mean'] == pytest.approx(0.6)
+    assert 'teacher_agreement_last_fifth_mean' not in summary['methods'][
+        'DAFL']
+    assert summary['lead_of'] == 'CPSC'
+    assert summary['lead'] == {'DAFL': pytest.approx(8.5)}
+
+
 def test_benchmark_block_is_the_benchmark_report(tmp_path):
     run = dict(method='CPSC', seed=0, iters=10, top1_test=50.0,
                top1_final=51.0, top1_best=52.0, wall_s=60.0,
