@@ -361,8 +361,13 @@ def metafile_results(data: Dict, method: str, indent: str,
     suite = re.search(r'--suite (\S+)', data['command'])
     dataset = DATASETS[suite.group(1) if suite else 'mnist']
     mean = sum(r['top1_test'] for r in runs) / len(runs)
+    tuned = re.search(r'--tuned (\S+)', data['command'])
+    # A tuned benchmark ran the config with its method's tuned options.
+    options = (f"{indent}# with this method's best_options in "
+               f'{tuned.group(1)} (tools/benchmark.py --tuned)\n'
+               if tuned else '')
     return (f'{indent}# mean of {len(runs)} seed(s); {data["budget"]}\n'
-            f'{indent}Results:\n'
+            + options + f'{indent}Results:\n'
             f'{indent}  - Task: Image Classification\n'
             f'{indent}    Dataset: {dataset}\n'
             f'{indent}    Metrics:\n'

@@ -202,6 +202,17 @@ def test_metafile_results_come_from_the_benchmark_file(tmp_path):
     with pytest.raises(SystemExit, match='no ZSKT runs'):
         results_tables.rendered_metafile(
             text.replace(' CPSC\n', ' ZSKT\n'), 'metafile.yml')
+    assert 'best_options' not in new
+    # A tuned benchmark's Results say the config ran with tuned options.
+    tuned = json.loads(source.read_text())
+    tuned['command'] += ' --tuned docs/results/cifar10_tuning.json'
+    source.write_text(json.dumps(tuned))
+    new = results_tables.rendered_metafile(text, 'metafile.yml')
+    assert ("    # with this method's best_options in "
+            'docs/results/cifar10_tuning.json (tools/benchmark.py --tuned)'
+            in new)
+    assert yaml.safe_load(new)['Models'][0]['Results'][0]['Metrics'][
+        'Top 1 Accuracy'] == 60.5
 
 
 def test_tuning_trials_carry_their_teacher_agreement(tmp_path):
