@@ -350,14 +350,19 @@ def test_mnist_conditioning_variant_changes_only_what_it_names(path, one_thread)
     measured difference is that change's; and it trains."""
     variant, base = Config.fromfile(path), Config.fromfile(MNIST_CPSC)
     name = osp.basename(path)[len('cpsc_lenet5bn_lenet5half_mnist_'):-3]
-    if name == 'confirmed-ce':
-        loss = variant.model.distiller.distill_losses.loss_ce
-        assert loss.confirmation == 'teacher_prob'
-        mapping = variant.model.distiller.loss_forward_mappings.loss_ce
+    confirmed = {'confirmed-ce': ('distiller', 'loss_ce', 'confirmation',
+                                  'teacher_prob'),
+                 'confirmed-contrast': ('generator_distiller', 'loss_scl',
+                                        'positives', 'teacher_confirmed')}
+    if name in confirmed:
+        part, loss_name, option, value = confirmed[name]
+        distiller = variant.model[part]
+        assert distiller.distill_losses[loss_name][option] == value
+        mapping = distiller.loss_forward_mappings[loss_name]
         assert mapping.teacher_logits == dict(from_student=False,
                                               recorder='logits')
-        changed = ('model.distiller.distill_losses.loss_ce.confirmation',
-                   'model.distiller.loss_forward_mappings.loss_ce.'
+        changed = (f'model.{part}.distill_losses.{loss_name}.{option}',
+                   f'model.{part}.loss_forward_mappings.{loss_name}.'
                    'teacher_logits')
         assert _without(variant.to_dict(), *changed) == base.to_dict()
     else:
@@ -390,4 +395,4 @@ def test_mnist_conditioning_variant_changes_only_what_it_names(path, one_thread)
 
 
 def test_mnist_conditioning_variants_found():
-    assert len(MNIST_CONDITIONING_VARIANTS) == 3
+    assert len(MNIST_CONDITIONING_VARIANTS) == 4

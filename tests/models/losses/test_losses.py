@@ -88,6 +88,29 @@ class TestPseudoSupervisedContrast:
                  torch.nn.functional.normalize(base)[1]).norm().item()
         assert moved['class'] < start < moved['instance']
 
+    def test_teacher_confirmed_positives_follow_the_teacher(self):
+        f_s, f_t = torch.randn(6, 4), torch.randn(6, 4)
+        labels = torch.tensor([0, 0, 1, 1, 2, 2])
+        agrees = torch.nn.functional.one_hot(labels, 3).float() * 5
+        disagrees = torch.nn.functional.one_hot((labels + 1) % 3, 3) * 5.0
+        confirmed = self.loss(positives='teacher_confirmed')
+        # A teacher that confirms every label: the paper's class form.
+        assert confirmed(f_s, f_t, labels, agrees).item() == pytest.approx(
+            self.loss()(f_s, f_t, labels).item(), rel=1e-6)
+        # One that confirms none: each sample's other view only.
+        assert confirmed(f_s, f_t, labels, disagrees).item() == pytest.approx(
+            self.loss(positives='instance')(f_s, f_t, labels).item(),
+            rel=1e-6)
+        # Confirmed samples 0 and 1 stay one class; 2..5 are on their own:
+        # the same as labelling 2..5 apart by hand.
+        mixed = torch.cat([agrees[:2], disagrees[2:]])
+        apart = torch.tensor([0, 0, 7, 8, 9, 10])
+        assert confirmed(f_s, f_t, labels, mixed).item() == pytest.approx(
+            self.loss()(f_s, f_t, apart).item(), rel=1e-6)
+        with pytest.raises(ValueError, match="needs the teacher's logits.*"
+                           'teacher_logits=dict'):
+            confirmed(f_s, f_t, labels)
+
     def test_bad_positives_lists_choices(self):
         with pytest.raises(ValueError, match="'class', 'instance'"):
             self.loss(positives='sample')
