@@ -169,6 +169,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--resume', action='store_true',
                         help='continue the benchmark in OUT: keep its '
                         'calibration and finished runs, run the rest')
+    parser.add_argument('--recalibrate', nargs='+', default=[],
+                        metavar='METHOD',
+                        help='with --resume and --minutes: time METHOD again '
+                        '(alone, --calibration-iters iterations) and rerun '
+                        'its seeds with the new iteration count; its runs at '
+                        'the first count are set aside (runs_first_timing/) '
+                        'and the report says so')
     parser.add_argument('--import-runs', default=None, metavar='FILE',
                         help='start OUT from the finished runs of a '
                         'collected benchmark (docs/results/*.json) with the '
@@ -201,6 +208,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.import_runs and args.resume:
         parser.error('--import-runs starts a new OUT, --resume continues one: '
                      'pass one of them.')
+    if args.recalibrate and not (args.resume and args.minutes):
+        parser.error('--recalibrate re-times methods of a --minutes '
+                     'benchmark being continued: pass --resume and the '
+                     "benchmark's --minutes.")
     if args.import_runs and not osp.isfile(args.import_runs):
         parser.error(f'--import-runs {args.import_runs}: no such file.')
     refuse_other_data_without_teacher(parser, args, 'the benchmark')
@@ -784,6 +795,48 @@ def calibrate(args, names: List[str], teacher_ckpt: str,
     return iters
 
 
+def recalibrate(args, name: str, names: List[str], iters: Dict[str, int],
+                runs: List[Dict], pairs: List[Dict], recalibrated: Dict,
+                teacher_ckpt: str, out: str) -> Tuple[List[Dict], List[Dict]]:
+    """Time NAME again and give it the iterations that fit the budget now;
+    its runs at the first count are moved to OUT/runs_first_timing/ and
+    dropped from the results (so they run again), and RECALIBRATED records
+    both counts and why, for the report."""
+    import shutil
+    if name not in names:
+        raise SystemExit(f'benchmark: --recalibrate {name}: no such method '
+                         f'(methods: {", ".join(names)}).')
+    config = args.configs[names.index(name)]
+    first = iters[name]
+    ran = [r['s_per_iter'] for r in runs if r['method'] == name]
+    print(f'benchmark: timing {name} again ({args.calibration_iters} '
+          'iterations)', flush=True)
+    iters[name], s_per_iter = iterations_in(
+        args.minutes, f'{name} recalibration', config,
+        method_options(args, name), teacher_ckpt, args.calibration_iters,
+        args.batch_size, 0, osp.join(out, 'calibration', f'{name}_again'))
+    why = (f'its first timing gave {args.minutes * 60 / first:.3f} s/iter'
+           + (f', its runs ran at {statistics.median(ran):.3f}' if ran
+              else '')
+           + f'; timed again alone over {args.calibration_iters} iterations '
+           f'at {s_per_iter:.3f} s/iter, and every seed ran with the new '
+           'count')
+    recalibrated[name] = dict(first=recalibrated.get(name, {}).get(
+        'first', first), now=iters[name], why=why)
+    old = osp.join(out, 'runs', name)
+    if osp.isdir(old):
+        aside = osp.join(out, 'runs_first_timing', name)
+        shutil.rmtree(aside, ignore_errors=True)
+        os.makedirs(osp.dirname(aside), exist_ok=True)
+        shutil.move(old, aside)
+    runs = [r for r in runs if r['method'] != name]
+    with open(osp.join(out, 'results.json'), 'w') as f:
+        json.dump(runs, f, indent=1)
+    print(f'benchmark: {name}: {first} -> {iters[name]} iterations; '
+          'its seeds run again', flush=True)
+    return runs, [p for p in pairs if p['method'] != name]
+
+
 def overhead_summary(method: str, pairs: List[Dict]) -> Dict:
     """The framework/bare ratio from (bare, Runner) timings taken back to back.
 
@@ -911,6 +964,10 @@ def main(argv=None) -> None:
         runs = _read_json(osp.join(out, 'results.json'), [])
         pairs = (_read_json(osp.join(out, 'overhead.json')) or {}).get(
             'pairs', [])
+        recalibrated = info.get('recalibrated', {})
+        for name in args.recalibrate:
+            runs, pairs = recalibrate(args, name, names, iters, runs, pairs,
+                                      recalibrated, teacher_ckpt, out)
         print(f'benchmark: resuming {out}: {len(runs)} finished runs kept',
               flush=True)
     else:
@@ -922,10 +979,13 @@ def main(argv=None) -> None:
             budget = f'{args.iters} iterations'
         budget += f', batch {args.batch_size}'
     reference = references(out, args.suite, teacher_ckpt, args.cfg_options)
+    info = dict(command=command, budget=budget, iters=iters,
+                settings=settings, teacher_sha256=teacher_sha256,
+                machine=machine_text)
+    if args.resume and recalibrated:
+        info['recalibrated'] = recalibrated
     with open(info_path, 'w') as f:
-        json.dump(dict(command=command, budget=budget, iters=iters,
-                       settings=settings, teacher_sha256=teacher_sha256,
-                       machine=machine_text), f, indent=1)
+        json.dump(info, f, indent=1)
 
     # Seed-major order: every method's seed 0, then every seed 1, ... so an
     # interrupted benchmark still compares all methods.

@@ -436,7 +436,8 @@ def _numbers_in(data, found: set) -> set:
         for value in data:
             _numbers_in(value, found)
     elif isinstance(data, (int, float)) and not isinstance(data, bool):
-        for value in (data, 100 * data):
+        # Prose writes a gap as a positive number ("0.06 points below").
+        for value in (data, 100 * data, abs(data), abs(100 * data)):
             for digits in (0, 1, 2):
                 found.add(f'{value:.{digits}f}')
     elif isinstance(data, str):

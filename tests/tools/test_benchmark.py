@@ -134,6 +134,29 @@ def test_minutes_budget_two_methods_two_seeds(tmp_path, fake_mnist_root,
     assert result.returncode != 0
     assert 'batch_size differ' in result.stdout + result.stderr
 
+    # A method whose first timing was off (e.g. taken beside another job) is
+    # timed again and all its seeds rerun; its earlier runs are set aside,
+    # and the record reaches the collected file's report.
+    first = json.loads((out / 'benchmark.json').read_text())['iters']['DAFL']
+    result = bench('--resume', '--recalibrate', 'DAFL')
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert 'timing DAFL again' in result.stdout
+    assert 'DAFL seed 0' in result.stdout and 'DAFL seed 1' in result.stdout
+    assert 'CPSC seed 0,' not in result.stdout
+    record = json.loads((out / 'benchmark.json').read_text())
+    assert record['recalibrated']['DAFL']['first'] == first
+    assert record['recalibrated']['DAFL']['now'] == record['iters']['DAFL']
+    assert (out / 'runs_first_timing' / 'DAFL' / 'seed1').is_dir()
+    resumed = json.loads(results.read_text())
+    assert sorted((r['method'], r['seed']) for r in resumed) == [
+        ('CPSC', 0), ('CPSC', 1), ('DAFL', 0), ('DAFL', 1)]
+    assert {r['iters'] for r in resumed if r['method'] == 'DAFL'} == {
+        record['iters']['DAFL']}
+    assert bench('--resume').returncode == 0  # the record is kept
+    text = results_tables.render_benchmark(results_tables.collect_benchmark(
+        os.fspath(out)))
+    assert f'DAFL: iterations timed again alone ({first} -> ' in text
+
     # OUT lost (a new machine), its collected file committed: a new OUT
     # imports the finished runs, calibration and references, trains none.
     collected = tmp_path / 'collected.json'
@@ -161,6 +184,7 @@ def test_minutes_budget_two_methods_two_seeds(tmp_path, fake_mnist_root,
     (['--iters', '0'], '--iters must be positive'),
     (['--iters', '5', '--configs', 'configs/nope.py'], 'not found'),
     (['--iters', '5', '--names', 'A'], '--names has 1 entries'),
+    (['--minutes', '1', '--recalibrate', 'CPSC'], '--recalibrate re-times'),
     (['--iters', '5', '--teacher-ckpt', '/no/such.pth'], 'no such file'),
     # Moving the data without a teacher of that data would distil the
     # suite's own teacher: refused.
