@@ -33,10 +33,13 @@ run was) and a ``test_metrics.json`` (tools/test.py --per-class on the last
 checkpoint), with the run's mmengine scalars. ``render`` regenerates each
 block from its file; ``check`` (run by the test suite) fails when a block
 differs from what its file gives, so no number in a marked block can be
-edited by hand or go stale; it also fails when README.md quotes, outside
-its blocks, a decimal number, percentage or ratio that no committed result
-file holds (numbers published elsewhere: docs/results/published.json, with
-their sources). ``collect-probes`` reads the same
+edited by hand or go stale; it also fails when a document (README.md,
+configs/*/README.md, docs/*.md) quotes, outside its blocks, a decimal
+number, percentage or ratio that no committed result file holds (numbers
+published elsewhere: docs/results/published.json, with their sources).
+Numbers measured by hand before result files existed may stay only inside a
+``<!-- historical -->`` block whose first line tells the reader so
+(``> **Historical record ...``). ``collect-probes`` reads the same
 ``variant.json`` from short runs stopped early on purpose (no test
 checkpoint): how far each got, its validation points and its student's
 logit distance when it stopped.
@@ -44,6 +47,7 @@ logit distance when it stopped.
 from __future__ import annotations
 
 import argparse
+import decimal
 import glob
 import json
 import os.path as osp
@@ -416,7 +420,13 @@ def rendered(text: str, where: str) -> str:
 
 # The documents whose every measured number must come from a result file
 # (generated blocks, or prose quoting a number one of the files holds).
-SOURCED_DOCUMENTS = ['README.md']
+SOURCED_DOCUMENTS = ['README.md', 'configs/*/README.md', 'docs/*.md']
+# Numbers measured by hand before result files existed may stay, but only
+# inside a block that says so where the reader sees it: the block's first
+# line is HISTORICAL_LABEL followed by when and how they were measured.
+HISTORICAL = re.compile(r'<!-- historical -->\n(.*?)<!-- /historical -->',
+                        re.S)
+HISTORICAL_LABEL = '> **Historical record'
 # A decimal number, a percentage or a ratio ("1.4x"), not part of a version
 # ("torch 2.14.1") or a word.
 _NUMBER = re.compile(
@@ -436,10 +446,17 @@ def _numbers_in(data, found: set) -> set:
         for value in data:
             _numbers_in(value, found)
     elif isinstance(data, (int, float)) and not isinstance(data, bool):
-        # Prose writes a gap as a positive number ("0.06 points below").
+        # Prose writes a gap as a positive number ("0.06 points below"),
+        # rounds half up ("39.25" as "39.3") and writes small values such as
+        # learning rates to two or three significant digits ("0.0027").
         for value in (data, 100 * data, abs(data), abs(100 * data)):
+            exact = decimal.Decimal(repr(float(value)))
             for digits in (0, 1, 2):
                 found.add(f'{value:.{digits}f}')
+                found.add(str(exact.quantize(decimal.Decimal(1).scaleb(
+                    -digits), rounding=decimal.ROUND_HALF_UP)))
+            for significant in (2, 3):
+                found.add(f'{value:.{significant}g}')
     elif isinstance(data, str):
         found.update(re.findall(r'\d+(?:\.\d+)?', data))
     return found
@@ -456,9 +473,13 @@ def sourced_numbers() -> set:
 def unsourced_numbers(text: str, known: set) -> List[str]:
     """Lines of TEXT quoting a measured number (a decimal or a percentage)
     that no result file holds, outside generated blocks and code."""
-    text = BLOCK.sub('', text)
+    text = HISTORICAL.sub('', BLOCK.sub('', text))
     text = re.sub(r'```.*?```', '', text, flags=re.S)
     text = re.sub(r'`[^`\n]*`', '', text)
+    # Link targets (arXiv ids, file names) and section numbers ("### 4.1")
+    # are not measurements.
+    text = re.sub(r'\]\([^)\s]*\)', ']', text)
+    text = re.sub(r'^(#+\s+)[\d.]+', r'\1', text, flags=re.M)
     found = []
     for line in text.splitlines():
         for match in _NUMBER.finditer(line):
@@ -466,6 +487,21 @@ def unsourced_numbers(text: str, known: set) -> List[str]:
                     line[:match.start()]):
                 continue
             found.append(f'{match.group(1)} in: {line.strip()}')
+    return found
+
+
+def unlabelled_historical_blocks(text: str) -> List[str]:
+    """The opening lines of historical blocks that do not tell the reader
+    they are historical."""
+    return [block.strip().splitlines()[0] if block.strip() else '(empty)'
+            for block in HISTORICAL.findall(text)
+            if not block.lstrip().startswith(HISTORICAL_LABEL)]
+
+
+def sourced_documents() -> List[str]:
+    found = []
+    for pattern in SOURCED_DOCUMENTS:
+        found += sorted(glob.glob(osp.join(REPO, pattern)))
     return found
 
 
@@ -507,9 +543,17 @@ def main(argv=None) -> int:
               'tools/results_tables.py render`.', file=sys.stderr)
         return 1
     known = sourced_numbers()
-    for name in SOURCED_DOCUMENTS:
-        with open(osp.join(REPO, name)) as f:
-            unsourced = unsourced_numbers(f.read(), known)
+    for path in sourced_documents():
+        name = osp.relpath(path, REPO)
+        with open(path) as f:
+            text = f.read()
+        unlabelled = unlabelled_historical_blocks(text)
+        if unlabelled:
+            print(f'results_tables: {name}: a historical block must open '
+                  f'with "{HISTORICAL_LABEL}" (when and how it was measured):'
+                  '\n  ' + '\n  '.join(unlabelled), file=sys.stderr)
+            return 1
+        unsourced = unsourced_numbers(text, known)
         if unsourced:
             print(f'results_tables: {name} quotes numbers no file in '
                   'docs/results/ holds (generate them into a block, or add '

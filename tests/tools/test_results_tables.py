@@ -43,11 +43,40 @@ def test_a_number_quoted_without_a_result_file_is_caught():
     typed = text.replace('98.52 %', '98.62 %').replace('1.84x', '1.9x')
     assert [f.split(' in:')[0] for f in results_tables.unsourced_numbers(
         typed, known)] == ['98.62', '1.9']
-    # Every number README.md quotes is in a committed result file (the
-    # suite's check runs this on the real README).
-    with open(osp.join(REPO, 'README.md')) as f:
-        assert results_tables.unsourced_numbers(
-            f.read(), results_tables.sourced_numbers()) == []
+    # Every number the documents quote is in a committed result file (the
+    # suite's check runs this on the real documents).
+    documents = results_tables.sourced_documents()
+    assert osp.join(REPO, 'configs', 'cpsc', 'README.md') in documents
+    for path in documents:
+        with open(path) as f:
+            assert results_tables.unsourced_numbers(
+                f.read(), results_tables.sourced_numbers()) == [], path
+
+
+def test_prose_rounding_and_references_are_not_flagged():
+    known = results_tables._numbers_in(
+        dict(top1=39.25, distance=7.849999, lr=0.0019578), set())
+    text = ('DFAD 39.3 %, distance 7.85, generator LR 0.002 or 0.00196.\n'
+            '[the paper](https://arxiv.org/abs/2510.03375)\n'
+            '### 4.1 Pruning\n')
+    assert results_tables.unsourced_numbers(text, known) == []
+    assert [f.split(' in:')[0] for f in results_tables.unsourced_numbers(
+        'DFAD 39.4 %, LR 0.0021', known)] == ['39.4', '0.0021']
+
+
+def test_hand_copied_numbers_stay_only_in_labelled_historical_blocks():
+    labelled = ('<!-- historical -->\n> **Historical record** (2026-11-25, '
+                'by hand).\n\n| run | top-1 |\n| a | 97.62 |\n'
+                '<!-- /historical -->\n')
+    assert results_tables.unsourced_numbers(labelled, set()) == []
+    assert results_tables.unlabelled_historical_blocks(labelled) == []
+    unlabelled = labelled.replace('> **Historical record**', 'Measured')
+    assert results_tables.unlabelled_historical_blocks(unlabelled) == [
+        'Measured (2026-11-25, by hand).']
+    # Outside the block the same number is caught.
+    outside = labelled + 'later prose quotes 97.62 again\n'
+    assert [f.split(' in:')[0] for f in results_tables.unsourced_numbers(
+        outside, set())] == ['97.62']
 
 
 def test_benchmark_summary_holds_what_prose_may_quote():
