@@ -861,6 +861,19 @@ def _settings(args, names: List[str], teacher_ckpt: str) -> Dict:
                 tuned_options=args.tuned_options, teacher_ckpt=teacher_ckpt)
 
 
+def added_methods(before: Dict, now: Dict) -> List[str]:
+    """The methods NOW appends to the end of BEFORE's --configs/--names,
+    when that is the only difference between the two settings (else [])."""
+    count = len(before['names'])
+    same_otherwise = all(before.get(k) == v for k, v in now.items()
+                         if k not in ('configs', 'names'))
+    if (not same_otherwise or len(now['names']) <= count
+            or now['names'][:count] != before['names']
+            or now['configs'][:count] != before['configs']):
+        return []
+    return now['names'][count:]
+
+
 def teacher_digest(path: str) -> str:
     """A short sha256 of a checkpoint's weights (not of the file, which
     carries timestamps): two runs distilled the same teacher iff it agrees."""
@@ -921,7 +934,7 @@ def main(argv=None) -> None:
         report_only(out)
         return
     os.makedirs(out, exist_ok=True)
-    command = 'python tools/benchmark.py ' + ' '.join(
+    command = command_now = 'python tools/benchmark.py ' + ' '.join(
         shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
     teacher_ckpt = osp.abspath(args.teacher_ckpt
                                or train_classifier(out, args.suite, 'teacher'))
@@ -954,13 +967,24 @@ def main(argv=None) -> None:
                              '--resume.')
         changed = sorted(k for k, v in settings.items()
                          if info['settings'].get(k) != v)
-        if changed:
+        added = added_methods(info['settings'], settings)
+        if changed and not (added and args.iters):
             raise SystemExit(
                 f'benchmark: --resume with other settings than the run in '
                 f'{out} ({", ".join(changed)} differ); use the same options '
-                'or a new --out.')
+                'or a new --out (methods may be appended to the end of '
+                '--configs/--names only with a fixed --iters budget, which '
+                'the new methods then share).')
         iters, budget = info['iters'], info['budget']
         command = info['command']
+        if changed:
+            # A fixed iteration budget does not depend on which methods run
+            # beside it, so the kept runs stay comparable with the new ones;
+            # the report's command is the one that reproduces them all.
+            iters = dict(iters, **{name: args.iters for name in added})
+            command = command_now
+            print(f'benchmark: appending {", ".join(added)} to {out}',
+                  flush=True)
         runs = _read_json(osp.join(out, 'results.json'), [])
         pairs = (_read_json(osp.join(out, 'overhead.json')) or {}).get(
             'pairs', [])

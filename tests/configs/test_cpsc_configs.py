@@ -346,7 +346,8 @@ def _without(cfg_dict, *paths):
 
 @pytest.mark.parametrize('path', MNIST_CONDITIONING_VARIANTS, ids=osp.basename)
 def test_mnist_conditioning_variant_changes_only_what_it_names(path, one_thread):
-    """Each variant is the shipped MNIST config plus one change, so its
+    """Each variant is the shipped MNIST config plus the change it names
+    (ramp-fade: the two scheduled ones together), so its
     measured difference is that change's; and it trains."""
     variant, base = Config.fromfile(path), Config.fromfile(MNIST_CPSC)
     name = osp.basename(path)[len('cpsc_lenet5bn_lenet5half_mnist_'):-3]
@@ -370,11 +371,14 @@ def test_mnist_conditioning_variant_changes_only_what_it_names(path, one_thread)
         *hooks, schedule = variant.custom_hooks
         assert hooks == base.custom_hooks
         assert schedule.type == 'LossWeightScheduleHook'
-        losses = {s.loss.split('.')[-1]: s.end_factor
+        losses = {s.loss.split('.')[-1]: (s.end_factor, s.begin, s.end)
                   for s in schedule.schedules}
-        assert losses == {'gen-ce-ramp': {'loss_ce': 7.0},
-                          'adv-fade': {'loss_adv_kl': 0.0,
-                                       'loss_adv_ikd': 0.0}}[name]
+        ramp, fade = {'loss_ce': (7.0, .2, .6)}, {
+            'loss_adv_kl': (0.0, .2, .6), 'loss_adv_ikd': (0.0, .2, .6)}
+        assert losses == {'gen-ce-ramp': ramp, 'adv-fade': fade,
+                          'gen-ce-ramp-x20': {'loss_ce': (20.0, .1, .5)},
+                          'ramp-fade': {**ramp, **fade}}[name]
+        assert all(s.by_fraction for s in schedule.schedules)
         assert all(s.loss.startswith('generator_distiller.')
                    for s in schedule.schedules)
         assert _without(variant.to_dict(), 'custom_hooks') == _without(
@@ -395,4 +399,4 @@ def test_mnist_conditioning_variant_changes_only_what_it_names(path, one_thread)
 
 
 def test_mnist_conditioning_variants_found():
-    assert len(MNIST_CONDITIONING_VARIANTS) == 4
+    assert len(MNIST_CONDITIONING_VARIANTS) == 6

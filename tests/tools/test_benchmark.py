@@ -133,6 +133,12 @@ def test_minutes_budget_two_methods_two_seeds(tmp_path, fake_mnist_root,
     result = bench('--resume', '--batch-size', '10')
     assert result.returncode != 0
     assert 'batch_size differ' in result.stdout + result.stderr
+    # A method appended to a timed benchmark would need its own timing in
+    # another machine state: refused (a fixed --iters budget allows it).
+    result = bench('--resume', '--configs', *CONFIGS,
+                   'configs/baselines/dfad_lenet5bn_lenet5half_mnist.py')
+    assert result.returncode != 0
+    assert 'only with a fixed --iters budget' in result.stderr
 
     # A method whose first timing was off (e.g. taken beside another job) is
     # timed again and all its seeds rerun; its earlier runs are set aside,
@@ -196,6 +202,21 @@ def test_bad_arguments_are_named(argv, message, capsys, tmp_path):
     with pytest.raises(SystemExit):
         benchmark.parse_args([*argv, '--out', os.fspath(tmp_path)])
     assert message in capsys.readouterr().err
+
+
+def test_methods_may_be_appended_to_a_fixed_iteration_budget():
+    before = dict(configs=['a.py', 'b.py'], names=['A', 'B'], iters=955,
+                  minutes=None, batch_size=256)
+    now = dict(before, configs=['a.py', 'b.py', 'c.py'],
+               names=['A', 'B', 'C'])
+    assert benchmark.added_methods(before, now) == ['C']
+    assert benchmark.added_methods(before, before) == []
+    # Anything else changed, or the kept methods reordered: not an append.
+    assert benchmark.added_methods(before, dict(now, batch_size=128)) == []
+    assert benchmark.added_methods(before, dict(
+        now, configs=['b.py', 'a.py', 'c.py'], names=['B', 'A', 'C'])) == []
+    assert benchmark.added_methods(before, dict(
+        now, configs=['a.py', 'x.py', 'c.py'])) == []
 
 
 def test_a_budget_is_required_unless_reporting(capsys, tmp_path):
