@@ -8,6 +8,9 @@
 SPACES (a config file) names the suite and, per method, its config and its
 own key knobs. Each method gets ``--trials`` trial configurations: trial 0 is
 the config as shipped, the others are drawn by Optuna's TPE sampler (seeded).
+Methods take turns (every method's trial 0, then every trial 1, ...), so a
+tuning cut off at any point has given every method the same effort, give or
+take one trial.
 With fewer than ten trials TPE samples at random (its start-up phase), so
 a short tuning is a seeded random search around the shipped config.
 A trial is timed for ``--calibration-iters`` iterations, given as many
@@ -36,7 +39,7 @@ import os
 import os.path as osp
 import shlex
 import sys
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 # tools/ is on sys.path when this file runs as a script.
 from benchmark import (METRIC, REPO, _abs, iterations_in, machine,
@@ -292,11 +295,11 @@ def trial_budget(args: argparse.Namespace) -> Dict:
                 cfg_options=dict(args.cfg_options))
 
 
-def tune_method(args, name: str, spec: Dict, teacher_ckpt: str, out: str,
-                imported: Optional[List[Dict]] = None,
-                on_trial: Optional[Callable[[Dict], None]] = None) -> Dict:
-    """Run ``name``'s missing trials; ``on_trial`` gets the method's record
-    (:func:`method_record`) after each one."""
+def open_study(args, name: str, spec: Dict, teacher_ckpt: str, out: str,
+               imported: Optional[List[Dict]] = None):
+    """``name``'s Optuna study in OUT/optuna.db, ready for its next trial:
+    its budget checked against this command's, interrupted trials marked
+    failed, ``imported`` trials added, the shipped config queued first."""
     try:
         import optuna
     except ImportError:
@@ -314,11 +317,10 @@ def tune_method(args, name: str, spec: Dict, teacher_ckpt: str, out: str,
             f"({study.user_attrs['budget']}); use the same --minutes, --seed, "
             '--batch-size and --cfg-options, or a new --out.')
     study.set_user_attr('budget', budget)
-    done = optuna.trial.TrialState.COMPLETE
     for trial in study.trials:  # interrupted: never scored, never reused
         if trial.state == optuna.trial.TrialState.RUNNING:
             study.tell(trial.number, state=optuna.trial.TrialState.FAIL)
-    known = [t.params for t in study.trials if t.state == done]
+    known = [t.params for t in finished_trials(study)]
     imported = [r for r in imported or [] if r['values'] not in known]
     if imported:
         check_import_speed(args, name, spec, imported, teacher_ckpt, out)
@@ -331,27 +333,46 @@ def tune_method(args, name: str, spec: Dict, teacher_ckpt: str, out: str,
             user_attrs=dict(result=result)))
         print(f"tune: {name} trial {result['number']} imported "
               f"({result['top1_val']:.2f})", flush=True)
-    finished = [t for t in study.trials if t.state == done]
     # A restarted sampler with the first seed would redraw the same values:
     # seed it with how far the study got.
     study.sampler = optuna.samplers.TPESampler(
         seed=args.seed + len(study.trials))
-    if not any(t.params == spec['defaults'] for t in finished):
+    if not any(t.params == spec['defaults'] for t in finished_trials(study)):
         study.enqueue_trial(spec['defaults'])  # as shipped, first
-    for _ in range(args.trials - len(finished)):
-        trial = study.ask()
-        values = sample(trial, spec['space'])
-        print(f'tune: {name} trial {trial.number}: {values}', flush=True)
-        result = run_trial(args, name, spec, trial.number, values,
-                           teacher_ckpt, out)
-        trial.set_user_attr('result', result)
-        study.tell(trial, result['top1_val'])
-        print(f"tune: {name} trial {trial.number}: validation top-1 "
-              f"{result['top1_val']:.2f} after {result['iters']} iterations",
-              flush=True)
-        if on_trial is not None:
-            on_trial(method_record(spec, study))
-    return method_record(spec, study)
+    return study
+
+
+def finished_trials(study) -> List:
+    import optuna
+    return [t for t in study.trials
+            if t.state == optuna.trial.TrialState.COMPLETE]
+
+
+def run_next_trial(args, name: str, spec: Dict, study, teacher_ckpt: str,
+                   out: str) -> None:
+    """Draw, train and score one more trial of ``name``."""
+    trial = study.ask()
+    values = sample(trial, spec['space'])
+    print(f'tune: {name} trial {trial.number}: {values}', flush=True)
+    result = run_trial(args, name, spec, trial.number, values, teacher_ckpt,
+                       out)
+    trial.set_user_attr('result', result)
+    study.tell(trial, result['top1_val'])
+    print(f"tune: {name} trial {trial.number}: validation top-1 "
+          f"{result['top1_val']:.2f} after {result['iters']} iterations",
+          flush=True)
+
+
+def next_method(finished: Dict[str, int], trials: int) -> Optional[str]:
+    """The method whose trial runs next: the first (in the spaces' order)
+    of those with the fewest finished trials, None when all have
+    ``trials``. So methods take turns, and a tuning cut off at any point
+    has given every method the same number of trials, give or take one."""
+    waiting = {name: n for name, n in finished.items() if n < trials}
+    if not waiting:
+        return None
+    fewest = min(waiting.values())
+    return next(name for name, n in waiting.items() if n == fewest)
 
 
 def method_record(spec: Dict, study) -> Dict:
@@ -487,14 +508,29 @@ def main(argv=None) -> None:
             json.dump(tuning, f, indent=1)
         write_markdown(osp.join(out, 'tuning.md'), tuning)
 
+    studies = {}
     for name, spec in spaces['methods'].items():
         imported = importable_trials(source, args.import_trials, name, spec,
                                      budget, args.teacher_sha256)
-        result = tune_method(args, name, spec, teacher_ckpt, out, imported,
-                             on_trial=lambda r, name=name: record(name, r))
-        record(name, result)
-        print(f"tune: {name}: best trial {result['best']['number']} "
-              f"({result['best']['top1_val']:.2f})", flush=True)
+        studies[name] = open_study(args, name, spec, teacher_ckpt, out,
+                                   imported)
+        if finished_trials(studies[name]):
+            record(name, method_record(spec, studies[name]))
+    # Methods take turns (every method's first trial, then every second
+    # one, ...), as the benchmark runs seed-major: a tuning stopped early
+    # still gave every method the same tuning effort.
+    while True:
+        name = next_method({n: len(finished_trials(study))
+                            for n, study in studies.items()}, args.trials)
+        if name is None:
+            break
+        spec = spaces['methods'][name]
+        run_next_trial(args, name, spec, studies[name], teacher_ckpt, out)
+        record(name, method_record(spec, studies[name]))
+    for name, study in studies.items():
+        best = method_record(spaces['methods'][name], study)['best']
+        print(f"tune: {name}: best trial {best['number']} "
+              f"({best['top1_val']:.2f})", flush=True)
     print(f'tune: done; {json_path}, {osp.join(out, "tuning.md")}',
           flush=True)
 

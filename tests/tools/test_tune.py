@@ -211,3 +211,16 @@ def test_calibration_times_cpsc_after_its_generator_head_start(
     # After the head start, the first two (allocator warm-up) are dropped.
     assert s_per_iter == statistics.median(times[3 + 2:])
     assert iters == int(60 / s_per_iter)
+
+
+def test_methods_take_turns_so_a_cut_tuning_stays_equal():
+    order, finished = [], {'CPSC': 0, 'DAFL': 0, 'DFAD': 0}
+    while (name := tune.next_method(finished, 2)) is not None:
+        order.append(name)
+        finished[name] += 1
+    assert order == ['CPSC', 'DAFL', 'DFAD'] * 2
+    # Resumed with one method ahead (e.g. its trials imported): the others
+    # catch up first.
+    assert tune.next_method({'CPSC': 2, 'DAFL': 1, 'DFAD': 0}, 4) == 'DFAD'
+    assert tune.next_method({'CPSC': 2, 'DAFL': 1, 'DFAD': 1}, 4) == 'DAFL'
+    assert tune.next_method({'CPSC': 4, 'DAFL': 4}, 4) is None
