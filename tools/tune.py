@@ -34,11 +34,13 @@ Writes to --out:
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import os.path as osp
 import shlex
 import sys
+import time
 from typing import Any, Dict, List, Optional
 
 # tools/ is on sys.path when this file runs as a script.
@@ -81,6 +83,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "imported trial and this machine's on the same "
                         'config (run-to-run noise is ~10 %%; default: '
                         '%(default)s)')
+    parser.add_argument('--stop-by', default=None, metavar='HH:MM',
+                        type=stop_time,
+                        help='start no trial that would not finish by this '
+                        'local time (e.g. the end of a session); the same '
+                        'command later continues where it stopped')
     parser.add_argument('--report-only', action='store_true',
                         help='rewrite tuning.md from OUT/tuning.json')
     args = parser.parse_args(argv)
@@ -100,6 +107,32 @@ def parse_args(argv=None) -> argparse.Namespace:
         parser.error(f'--teacher-ckpt {args.teacher_ckpt}: no such file.')
     refuse_other_data_without_teacher(parser, args, 'every trial')
     return args
+
+
+def stop_time(text: str) -> datetime.datetime:
+    """--stop-by HH:MM as the next such local time (today, or tomorrow when
+    it has passed)."""
+    try:
+        clock = datetime.datetime.strptime(text, '%H:%M').time()
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f'{text!r} is not a time of day as HH:MM (e.g. 17:30)') from None
+    now = datetime.datetime.now()
+    when = datetime.datetime.combine(now.date(), clock)
+    return when if when > now else when + datetime.timedelta(days=1)
+
+
+def trial_fits(stop_by: Optional[datetime.datetime], minutes: float,
+               spent_s: List[float]) -> bool:
+    """Whether a trial started now ends before ``stop_by``. A trial takes
+    its training minutes plus calibration, start-up and validation: the
+    longest such trial of this command so far, or a guess of 1.25 x its
+    minutes + 2 min before the first."""
+    if stop_by is None:
+        return True
+    need = max(spent_s, default=1.25 * minutes * 60 + 120)
+    return (datetime.datetime.now()
+            + datetime.timedelta(seconds=need)) <= stop_by
 
 
 def load_spaces(path: str, only: Optional[List[str]] = None,
@@ -519,13 +552,21 @@ def main(argv=None) -> None:
     # Methods take turns (every method's first trial, then every second
     # one, ...), as the benchmark runs seed-major: a tuning stopped early
     # still gave every method the same tuning effort.
+    spent_s: List[float] = []
     while True:
         name = next_method({n: len(finished_trials(study))
                             for n, study in studies.items()}, args.trials)
         if name is None:
             break
+        if not trial_fits(args.stop_by, args.minutes, spent_s):
+            print(f'tune: stopping before {name}\'s next trial, which would '
+                  f'not end by {args.stop_by:%H:%M}; the same command '
+                  'continues from here.', flush=True)
+            return
         spec = spaces['methods'][name]
+        start = time.time()
         run_next_trial(args, name, spec, studies[name], teacher_ckpt, out)
+        spent_s.append(time.time() - start)
         record(name, method_record(spec, studies[name]))
     for name, study in studies.items():
         best = method_record(spaces['methods'][name], study)['best']

@@ -84,6 +84,15 @@ def test_two_trials_then_resume_adds_only_the_missing_one(
     assert [t['number'] for t in trials] == [0, 1, 2]
     # The restarted sampler draws new values, not trial 1's again.
     assert trials[2]['values'] != trials[1]['values']
+    # A trial that would not end by --stop-by is not started; the study
+    # stays as it was for the same command later.
+    import datetime
+    soon = datetime.datetime.now() + datetime.timedelta(minutes=1)
+    result = run('--trials', '4', '--stop-by', f'{soon:%H:%M}')
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "stopping before DFAD's next trial" in result.stdout
+    assert len(json.loads((out / 'tuning.json').read_text())['methods'][
+        'DFAD']['trials']) == 3
     # Another budget in the same study is refused, not mixed in.
     result = run('--trials', '3', '--minutes', '0.02')
     assert result.returncode != 0
@@ -224,3 +233,19 @@ def test_methods_take_turns_so_a_cut_tuning_stays_equal():
     assert tune.next_method({'CPSC': 2, 'DAFL': 1, 'DFAD': 0}, 4) == 'DFAD'
     assert tune.next_method({'CPSC': 2, 'DAFL': 1, 'DFAD': 1}, 4) == 'DAFL'
     assert tune.next_method({'CPSC': 4, 'DAFL': 4}, 4) is None
+
+
+def test_stop_by_starts_no_trial_that_would_overrun(capsys, tmp_path):
+    import datetime
+    soon = datetime.datetime.now() + datetime.timedelta(minutes=30)
+    # Before any trial: 1.25 x its minutes + 2 min must fit.
+    assert tune.trial_fits(soon, 10, [])
+    assert not tune.trial_fits(soon, 25, [])
+    # After trials: the longest one so far must fit.
+    assert not tune.trial_fits(soon, 10, [600.0, 1900.0])
+    assert tune.trial_fits(None, 10_000, [])
+    assert tune.stop_time('23:59') > datetime.datetime.now()
+    with pytest.raises(SystemExit):
+        tune.parse_args([SPACES, '--out', os.fspath(tmp_path),
+                         '--stop-by', '5pm'])
+    assert "'5pm' is not a time of day as HH:MM" in capsys.readouterr().err
