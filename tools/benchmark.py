@@ -874,6 +874,37 @@ def added_methods(before: Dict, now: Dict) -> List[str]:
     return now['names'][count:]
 
 
+def resumed_budget(info: Dict, settings: Dict, fixed_iters: Optional[int],
+                   argv_now: List[str], out: str
+                   ) -> Tuple[Dict[str, int], str, List[str]]:
+    """Iterations per method, the command to report and the appended
+    methods of a benchmark continued with --resume (its benchmark.json is
+    INFO); refused when anything but appended methods changed."""
+    changed = sorted(k for k, v in settings.items()
+                     if info['settings'].get(k) != v)
+    added = added_methods(info['settings'], settings)
+    if changed and not added:
+        raise SystemExit(
+            f'benchmark: --resume with other settings than the run in '
+            f'{out} ({", ".join(changed)} differ); use the same options '
+            'or a new --out.')
+    if added and not fixed_iters:
+        raise SystemExit(
+            f'benchmark: --resume cannot append {", ".join(added)} to the '
+            f'timed benchmark in {out}: they would be timed in another '
+            'machine state than the methods beside them. Methods may be '
+            'appended only to a fixed --iters budget; use a new --out.')
+    if not added:
+        return info['iters'], info['command'], []
+    # A fixed iteration budget does not depend on which methods run beside
+    # it, so the kept runs stay comparable with the new ones. The report's
+    # command is the one that reproduces them all in a fresh --out.
+    iters = dict(info['iters'], **{name: fixed_iters for name in added})
+    command = 'python tools/benchmark.py ' + ' '.join(
+        shlex.quote(a) for a in argv_now if a != '--resume')
+    return iters, command, added
+
+
 def teacher_digest(path: str) -> str:
     """A short sha256 of a checkpoint's weights (not of the file, which
     carries timestamps): two runs distilled the same teacher iff it agrees."""
@@ -934,8 +965,9 @@ def main(argv=None) -> None:
         report_only(out)
         return
     os.makedirs(out, exist_ok=True)
-    command = command_now = 'python tools/benchmark.py ' + ' '.join(
-        shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
+    argv_now = list(sys.argv[1:] if argv is None else argv)
+    command = 'python tools/benchmark.py ' + ' '.join(
+        shlex.quote(a) for a in argv_now)
     teacher_ckpt = osp.abspath(args.teacher_ckpt
                                or train_classifier(out, args.suite, 'teacher'))
     names = args.names or [method_name(c) for c in args.configs]
@@ -965,24 +997,10 @@ def main(argv=None) -> None:
             raise SystemExit(f'benchmark: --resume found no benchmark.json '
                              f'with settings in {out}; start it without '
                              '--resume.')
-        changed = sorted(k for k, v in settings.items()
-                         if info['settings'].get(k) != v)
-        added = added_methods(info['settings'], settings)
-        if changed and not (added and args.iters):
-            raise SystemExit(
-                f'benchmark: --resume with other settings than the run in '
-                f'{out} ({", ".join(changed)} differ); use the same options '
-                'or a new --out (methods may be appended to the end of '
-                '--configs/--names only with a fixed --iters budget, which '
-                'the new methods then share).')
-        iters, budget = info['iters'], info['budget']
-        command = info['command']
-        if changed:
-            # A fixed iteration budget does not depend on which methods run
-            # beside it, so the kept runs stay comparable with the new ones;
-            # the report's command is the one that reproduces them all.
-            iters = dict(iters, **{name: args.iters for name in added})
-            command = command_now
+        iters, command, added = resumed_budget(info, settings, args.iters,
+                                               argv_now, out)
+        budget = info['budget']
+        if added:
             print(f'benchmark: appending {", ".join(added)} to {out}',
                   flush=True)
         runs = _read_json(osp.join(out, 'results.json'), [])

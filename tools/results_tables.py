@@ -39,7 +39,10 @@ number, percentage or ratio that no committed result file holds (numbers
 published elsewhere: docs/results/published.json, with their sources).
 Numbers measured by hand before result files existed may stay only inside a
 ``<!-- historical -->`` block whose first line tells the reader so
-(``> **Historical record ...``). ``collect-probes`` reads the same
+(``> **Historical record ...``). The check is a net, not a proof: a number
+counts as sourced when any result file holds it (so a mistyped accuracy
+that happens to equal another number passes), and numbers written as words
+are not read; the generated blocks are what is exact. ``collect-probes`` reads the same
 ``variant.json`` from short runs stopped early on purpose (no test
 checkpoint): how far each got, its validation points and its student's
 logit distance when it stopped.
@@ -50,6 +53,7 @@ import argparse
 import decimal
 import glob
 import json
+import math
 import os.path as osp
 import re
 import sys
@@ -449,6 +453,8 @@ def _numbers_in(data, found: set) -> set:
         # Prose writes a gap as a positive number ("0.06 points below"),
         # rounds half up ("39.25" as "39.3") and writes small values such as
         # learning rates to two or three significant digits ("0.0027").
+        if abs(data) > 1e15 or not math.isfinite(data):
+            return found  # no prose quotes these as decimals
         for value in (data, 100 * data, abs(data), abs(100 * data)):
             exact = decimal.Decimal(repr(float(value)))
             for digits in (0, 1, 2):
@@ -479,7 +485,8 @@ def unsourced_numbers(text: str, known: set) -> List[str]:
     # Link targets (arXiv ids, file names) and section numbers ("### 4.1")
     # are not measurements.
     text = re.sub(r'\]\([^)\s]*\)', ']', text)
-    text = re.sub(r'^(#+\s+)[\d.]+', r'\1', text, flags=re.M)
+    text = re.sub(r'^(#+\s+)\d+(?:\.\d+)*\.?(?=\s+[A-Za-z])', r'\1', text,
+                  flags=re.M)
     found = []
     for line in text.splitlines():
         for match in _NUMBER.finditer(line):

@@ -119,18 +119,26 @@ def stop_time(text: str) -> datetime.datetime:
             f'{text!r} is not a time of day as HH:MM (e.g. 17:30)') from None
     now = datetime.datetime.now()
     when = datetime.datetime.combine(now.date(), clock)
-    return when if when > now else when + datetime.timedelta(days=1)
+    if when <= now:
+        when += datetime.timedelta(days=1)
+    if when - now > datetime.timedelta(hours=20):
+        # Most likely a time that has just passed, not one tomorrow.
+        raise argparse.ArgumentTypeError(
+            f'{text} is {(when - now).total_seconds() / 3600:.1f} h away '
+            '(it has passed today); give a time within the next 20 hours.')
+    return when
 
 
 def trial_fits(stop_by: Optional[datetime.datetime], minutes: float,
                spent_s: List[float]) -> bool:
     """Whether a trial started now ends before ``stop_by``. A trial takes
     its training minutes plus calibration, start-up and validation: the
-    longest such trial of this command so far, or a guess of 1.25 x its
-    minutes + 2 min before the first."""
+    longest such trial of this command so far, and at least a guess of
+    1.25 x its minutes + 2 min (the next method's may cost more than any so
+    far)."""
     if stop_by is None:
         return True
-    need = max(spent_s, default=1.25 * minutes * 60 + 120)
+    need = max([1.25 * minutes * 60 + 120, *spent_s])
     return (datetime.datetime.now()
             + datetime.timedelta(seconds=need)) <= stop_by
 

@@ -138,7 +138,7 @@ def test_minutes_budget_two_methods_two_seeds(tmp_path, fake_mnist_root,
     result = bench('--resume', '--configs', *CONFIGS,
                    'configs/baselines/dfad_lenet5bn_lenet5half_mnist.py')
     assert result.returncode != 0
-    assert 'only with a fixed --iters budget' in result.stderr
+    assert 'cannot append DFAD to the timed benchmark' in result.stderr
 
     # A method whose first timing was off (e.g. taken beside another job) is
     # timed again and all its seeds rerun; its earlier runs are set aside,
@@ -217,6 +217,30 @@ def test_methods_may_be_appended_to_a_fixed_iteration_budget():
         now, configs=['b.py', 'a.py', 'c.py'], names=['B', 'A', 'C'])) == []
     assert benchmark.added_methods(before, dict(
         now, configs=['a.py', 'x.py', 'c.py'])) == []
+
+
+def test_a_resumed_fixed_budget_takes_appended_methods_at_that_budget():
+    settings = dict(configs=['a.py'], names=['A'], iters=955, minutes=None)
+    info = dict(settings=settings, iters={'A': 955}, budget='955 iterations',
+                command='python tools/benchmark.py --configs a.py --iters 955')
+    now = dict(settings, configs=['a.py', 'b.py'], names=['A', 'B'])
+    argv = ['--configs', 'a.py', 'b.py', '--iters', '955', '--resume']
+    iters, command, added = benchmark.resumed_budget(info, now, 955, argv,
+                                                     'OUT')
+    assert iters == {'A': 955, 'B': 955} and added == ['B']
+    # The reported command reproduces every run in a fresh --out.
+    assert command == ('python tools/benchmark.py --configs a.py b.py '
+                       '--iters 955')
+    # Nothing appended: the benchmark's own record stands.
+    assert benchmark.resumed_budget(info, settings, 955, argv, 'OUT') == (
+        info['iters'], info['command'], [])
+    with pytest.raises(SystemExit, match='batch_size differ'):
+        benchmark.resumed_budget(info, dict(settings, batch_size=8), 955,
+                                 argv, 'OUT')
+    timed = dict(info, settings=dict(settings, iters=None, minutes=10))
+    with pytest.raises(SystemExit, match='cannot append B to the timed'):
+        benchmark.resumed_budget(timed, dict(now, iters=None, minutes=10),
+                                 None, argv, 'OUT')
 
 
 def test_a_budget_is_required_unless_reporting(capsys, tmp_path):

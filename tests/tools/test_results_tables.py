@@ -301,3 +301,14 @@ def test_demo_numbers_come_from_the_demo_record(tmp_path):
     assert '| **97.79 %** | 5.0 min |' in text
     assert 'names 98 of 100 test digits' in text
     assert 'at most 4.8e-06' in text
+
+
+def test_numbers_no_prose_quotes_do_not_break_the_check():
+    known = results_tables._numbers_in(
+        dict(loss=float('inf'), nan=float('nan'), big=10**400, top1=97.5),
+        set())
+    assert '97.5' in known
+    # A section number is not a measurement; a number heading a section is.
+    assert results_tables.unsourced_numbers('### 4.1 Pruning\n', set()) == []
+    assert [f.split(' in:')[0] for f in results_tables.unsourced_numbers(
+        '## 97.6 % top-1\n', known)] == ['97.6']

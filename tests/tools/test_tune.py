@@ -87,7 +87,8 @@ def test_two_trials_then_resume_adds_only_the_missing_one(
     # A trial that would not end by --stop-by is not started; the study
     # stays as it was for the same command later.
     import datetime
-    soon = datetime.datetime.now() + datetime.timedelta(minutes=1)
+    # (1-2 minutes away: less than the first trial's guess of ~2 min.)
+    soon = datetime.datetime.now() + datetime.timedelta(minutes=2)
     result = run('--trials', '4', '--stop-by', f'{soon:%H:%M}')
     assert result.returncode == 0, result.stderr[-3000:]
     assert "stopping before DFAD's next trial" in result.stdout
@@ -241,10 +242,20 @@ def test_stop_by_starts_no_trial_that_would_overrun(capsys, tmp_path):
     # Before any trial: 1.25 x its minutes + 2 min must fit.
     assert tune.trial_fits(soon, 10, [])
     assert not tune.trial_fits(soon, 25, [])
-    # After trials: the longest one so far must fit.
-    assert not tune.trial_fits(soon, 10, [600.0, 1900.0])
+    # After trials: the longest one so far must fit, and never less than
+    # the guess (the next method may cost more than the ones so far).
+    assert not tune.trial_fits(soon, 10, [1900.0, 600.0])
+    assert not tune.trial_fits(soon, 25, [60.0])
+    assert tune.trial_fits(soon, 10, [900.0])
     assert tune.trial_fits(None, 10_000, [])
-    assert tune.stop_time('23:59') > datetime.datetime.now()
+    later = datetime.datetime.now() + datetime.timedelta(hours=2)
+    assert tune.stop_time(f'{later:%H:%M}') > datetime.datetime.now()
+    # A time that has just passed is a slip, not tomorrow: refused.
+    just_passed = datetime.datetime.now() - datetime.timedelta(minutes=5)
+    with pytest.raises(SystemExit):
+        tune.parse_args([SPACES, '--out', os.fspath(tmp_path),
+                         '--stop-by', f'{just_passed:%H:%M}'])
+    assert 'it has passed today' in capsys.readouterr().err
     with pytest.raises(SystemExit):
         tune.parse_args([SPACES, '--out', os.fspath(tmp_path),
                          '--stop-by', '5pm'])
