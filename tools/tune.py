@@ -448,8 +448,9 @@ def tuning_markdown(tuning: Dict) -> str:
                   + ' | iterations |' + extra + ' validation top-1 |',
                   '|---' * (len(knobs) + 3 + agreement) + '|']
         for t in result['trials']:
-            mark = ' **(best)**' if t['number'] == result['best'][
-                'number'] else ''
+            mark = ''
+            if t['number'] == result['best']['number']:
+                mark = ' **(best so far)**' if progress else ' **(best)**'
             cell = ''
             if agreement:
                 value = t.get('teacher_agreement_last_fifth')

@@ -281,8 +281,10 @@ def test_tuning_trials_carry_their_teacher_agreement(tmp_path):
     text = results_tables.RENDERERS['tuning'](data)
     assert '| 0 | 0.1 | 100 | - | 30.00 |' in text
     assert '| 1 **(best)** | 0.2 | 100 | 30.0 % | 60.00 |' in text
-    # No agreement column for a method that logged none.
-    assert '| 0 **(best)** | 0.1 | 100 | 40.00 |' in text
+    # No agreement column for a method that logged none; a method whose
+    # trials are not all done yet has a best so far, not a best.
+    assert '| 0 **(best so far)** | 0.1 | 100 | 40.00 |' in text
+    assert '**DFAD** (`d.py`, 1 of 2 trials finished so far)' in text
 
 
 def test_demo_numbers_come_from_the_demo_record(tmp_path):
