@@ -23,7 +23,7 @@ import os.path as osp
 import statistics
 import sys
 
-from benchmark import prepare_config, run_training
+from benchmark import machine, prepare_config, run_training
 
 VARIANTS = {
     'float32': dict(bf16=False, channels_last=False),
@@ -94,7 +94,8 @@ def main(argv=None) -> None:
                   iters=args.iters, rounds=args.rounds, variants={
                       name: dict(s_per_iter=statistics.median(t),
                                  speedup=plain / statistics.median(t))
-                      for name, t in times.items()})
+                      for name, t in times.items()},
+                  machine=machine())
     with open(osp.join(out, 'cpu_speed.json'), 'w') as f:
         json.dump(result, f, indent=1)
     for name, row in result['variants'].items():

@@ -350,6 +350,8 @@ def render_speed(data: Dict) -> str:
     for name, row in data['variants'].items():
         lines.append(f"| {name} | {row['s_per_iter']:.3f} | "
                      f"{row['speedup']:.2f}x |")
+    if data.get('machine'):
+        lines += ['', f"Machine: {data['machine']}"]
     return '\n'.join(lines) + '\n'
 
 

@@ -23,7 +23,7 @@ model = dict(
 optim_wrapper = dict(
     constructor='mmrazor.SeparateOptimWrapperConstructor',
     architecture={{_base_.student_optim_wrapper}},
-    generator=dict(type='CPUAutocastOptimWrapper',
+    generator=dict(type='CPUAutocastOptimWrapper', enabled='auto',
                    optimizer=dict(type='AdamW', lr=1e-3)))
 param_scheduler = dict(
     architecture={{_base_.student_warmup_cosine}},

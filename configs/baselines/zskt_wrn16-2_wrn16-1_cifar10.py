@@ -57,5 +57,5 @@ model = dict(
     student_iter=10)
 
 optim_wrapper = dict(
-    generator=dict(type='CPUAutocastOptimWrapper',
+    generator=dict(type='CPUAutocastOptimWrapper', enabled='auto',
                    optimizer=dict(type='Adam', lr=1e-3)))

@@ -33,8 +33,9 @@ model = dict(
 
 optim_wrapper = dict(
     architecture={{_base_.student_optim_wrapper}},
-    generator=dict(type='CPUAutocastOptimWrapper'),
-    generator_distiller=dict(type='CPUAutocastOptimWrapper'))
+    generator=dict(type='CPUAutocastOptimWrapper', enabled='auto'),
+    generator_distiller=dict(type='CPUAutocastOptimWrapper',
+                             enabled='auto'))
 # The projection head trains with the generator's loss: it anneals with it.
 param_scheduler = dict(
     architecture={{_base_.student_warmup_cosine}},

@@ -3,13 +3,15 @@ them."""
 from __future__ import annotations
 
 import functools
-from typing import Sequence
+from typing import Sequence, Union
 
 import torch
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmrazor.registry import HOOKS
+
+from mmrazor_cpsc.utils.cpu_bf16 import resolve_bf16
 
 
 @HOOKS.register_module()
@@ -30,14 +32,17 @@ class AutocastModulesHook(Hook):
     Args:
         modules (Sequence[str]): attribute paths in the algorithm, e.g.
             ``('generator', )``. A missing one is an error naming it.
-        enabled (bool): leave the forwards untouched. Defaults to True.
+        enabled (bool | str): False leaves the forwards untouched;
+            ``'auto'`` wraps them only where bf16 is faster on this CPU (as
+            ``CPUAutocastOptimWrapper(enabled='auto')``, the same probe).
+            Defaults to True.
     """
     priority = 'VERY_HIGH'
 
     def __init__(self, modules: Sequence[str] = ('generator', ),
-                 enabled: bool = True) -> None:
+                 enabled: Union[bool, str] = True) -> None:
         self.modules = tuple(modules)
-        self.enabled = enabled
+        self.enabled = resolve_bf16(enabled, type(self).__name__)
 
     def before_run(self, runner) -> None:
         if not self.enabled:
