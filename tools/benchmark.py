@@ -865,13 +865,21 @@ def added_methods(before: Dict, now: Dict) -> List[str]:
     """The methods NOW appends to the end of BEFORE's --configs/--names,
     when that is the only difference between the two settings (else [])."""
     count = len(before['names'])
+    added = now['names'][count:]
     same_otherwise = all(before.get(k) == v for k, v in now.items()
-                         if k not in ('configs', 'names'))
-    if (not same_otherwise or len(now['names']) <= count
+                         if k not in ('configs', 'names', 'tuned_options'))
+    # --tuned-as gives every method it names the tuned options, so the
+    # appended methods bring their own entries; the kept ones must not move.
+    tuned_before = before.get('tuned_options') or {}
+    tuned_now = now.get('tuned_options') or {}
+    tuned_kept = all(tuned_now.get(k) == v for k, v in tuned_before.items())
+    tuned_new_only_added = set(tuned_now) - set(tuned_before) <= set(added)
+    if (not same_otherwise or not tuned_kept or not tuned_new_only_added
+            or len(now['names']) <= count
             or now['names'][:count] != before['names']
             or now['configs'][:count] != before['configs']):
         return []
-    return now['names'][count:]
+    return added
 
 
 def resumed_budget(info: Dict, settings: Dict, fixed_iters: Optional[int],

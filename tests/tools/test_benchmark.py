@@ -219,6 +219,24 @@ def test_methods_may_be_appended_to_a_fixed_iteration_budget():
         now, configs=['a.py', 'x.py', 'c.py'])) == []
 
 
+def test_appended_methods_may_bring_their_own_tuned_options():
+    # --tuned-as CPSC gives each appended variant CPSC's tuned options.
+    tuned = {'CPSC': {'lr': 0.03}, 'A': {'lr': 0.03}}
+    before = dict(configs=['a.py'], names=['A'], iters=955,
+                  tuned_options=tuned)
+    now = dict(before, configs=['a.py', 'c.py'], names=['A', 'C'],
+               tuned_options=dict(tuned, C={'lr': 0.03}))
+    assert benchmark.added_methods(before, now) == ['C']
+    # A kept method's options changed, or options for a method not
+    # appended: the kept runs would not be comparable.
+    moved = dict(now, tuned_options=dict(now['tuned_options'],
+                                         A={'lr': 0.1}))
+    assert benchmark.added_methods(before, moved) == []
+    stranger = dict(now, tuned_options=dict(now['tuned_options'],
+                                            X={'lr': 0.1}))
+    assert benchmark.added_methods(before, stranger) == []
+
+
 def test_a_resumed_fixed_budget_takes_appended_methods_at_that_budget():
     settings = dict(configs=['a.py'], names=['A'], iters=955, minutes=None)
     info = dict(settings=settings, iters={'A': 955}, budget='955 iterations',
