@@ -23,7 +23,7 @@ demo: $(STAMP)
 	$(PY) tools/run_demo.py
 
 test: $(STAMP)
-	$(PY) -m pytest tests --durations=15
+	$(PY) -m pytest tests -n 2 --dist loadfile --durations=15
 
 clean:
 	rm -rf work_dirs
