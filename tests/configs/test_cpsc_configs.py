@@ -347,7 +347,7 @@ def _without(cfg_dict, *paths):
 @pytest.mark.parametrize('path', MNIST_CONDITIONING_VARIANTS, ids=osp.basename)
 def test_mnist_conditioning_variant_changes_only_what_it_names(path, one_thread):
     """Each variant is the shipped MNIST config plus the change it names
-    (ramp-fade: the two scheduled ones together), so its
+    (ramp-fade, ramp-x20-fade: scheduled ones together), so its
     measured difference is that change's; and it trains."""
     variant, base = Config.fromfile(path), Config.fromfile(MNIST_CPSC)
     name = osp.basename(path)[len('cpsc_lenet5bn_lenet5half_mnist_'):-3]
@@ -375,9 +375,11 @@ def test_mnist_conditioning_variant_changes_only_what_it_names(path, one_thread)
                   for s in schedule.schedules}
         ramp, fade = {'loss_ce': (7.0, .2, .6)}, {
             'loss_adv_kl': (0.0, .2, .6), 'loss_adv_ikd': (0.0, .2, .6)}
+        ramp_x20 = {'loss_ce': (20.0, .1, .5)}
         assert losses == {'gen-ce-ramp': ramp, 'adv-fade': fade,
-                          'gen-ce-ramp-x20': {'loss_ce': (20.0, .1, .5)},
-                          'ramp-fade': {**ramp, **fade}}[name]
+                          'gen-ce-ramp-x20': ramp_x20,
+                          'ramp-fade': {**ramp, **fade},
+                          'ramp-x20-fade': {**ramp_x20, **fade}}[name]
         assert all(s.by_fraction for s in schedule.schedules)
         assert all(s.loss.startswith('generator_distiller.')
                    for s in schedule.schedules)
@@ -399,4 +401,4 @@ def test_mnist_conditioning_variant_changes_only_what_it_names(path, one_thread)
 
 
 def test_mnist_conditioning_variants_found():
-    assert len(MNIST_CONDITIONING_VARIANTS) == 6
+    assert len(MNIST_CONDITIONING_VARIANTS) == 7
