@@ -38,6 +38,8 @@ Writes to --out:
                  wall_s, s_per_iter, peak_rss_mb, iters, curve
   results.md     mean +- std over seeds, the overhead ratio, command, machine
   curves.png     top-1 against iterations and against wall time
+  runs/METHOD/seedK/generator_grid.png  for a class-conditional generator
+                 (CPSC's): its last checkpoint's images, one row per class
   overhead.json  the bare-loop timings, the ratio and the per-seed ratios
   runs/METHOD/seedK/  each run's config, log, checkpoints and timeline.json
   benchmark.json the command and budget (for --report-only)
@@ -679,6 +681,21 @@ def evaluate_on_test_set(config_path: str, checkpoint: str, work_dir: str,
                 classes=metrics['classes'])
 
 
+def draw_generator_grid(config_path: str, checkpoint: str,
+                        work_dir: str) -> str:
+    """tools/visualize_generator.py on a run's last checkpoint: one row of
+    synthetic images per class, with the teacher's agreement printed in
+    WORK_DIR/grid.log; returns the picture's path, relative to the
+    benchmark's --out. Only for class-conditional generators (CPSC's), whose
+    rows mean something."""
+    path = osp.join(work_dir, 'generator_grid.png')
+    cmd = [sys.executable, osp.join(REPO, 'tools', 'visualize_generator.py'),
+           config_path, checkpoint, '--out', path]
+    run_step(cmd, f'drawing the generator of {checkpoint}',
+             osp.join(work_dir, 'grid.log'))
+    return osp.relpath(path, osp.dirname(osp.dirname(osp.dirname(work_dir))))
+
+
 def data_options(options: Dict) -> List[str]:
     """The --cfg-options that name the evaluation data, as key=value
     arguments for the teacher's and the real-data student's configs."""
@@ -1076,14 +1093,17 @@ def main(argv=None) -> None:
         timeline = run_training(f'{name} seed {seed}', path, work_dir)
         run_walls[name] = timeline['process_wall_s']
         # The last checkpoint is the one reported: chosen by nothing.
-        test = evaluate_on_test_set(
-            path, osp.join(work_dir, f'iter_{iters[name]}.pth'), work_dir)
+        last_checkpoint = osp.join(work_dir, f'iter_{iters[name]}.pth')
+        test = evaluate_on_test_set(path, last_checkpoint, work_dir)
         run = summarise_run(name, seed, iters[name], timeline, test['top1'])
         run['per_class_test'] = test['per_class']
         run['machine'] = machine_text
         agreement = agreement_last_fifth(latest_scalars(work_dir))
         if agreement is not None:
+            # Only a class-conditional generator logs the agreement.
             run['teacher_agreement_last_fifth'] = agreement
+            run['generator_grid'] = draw_generator_grid(
+                path, last_checkpoint, work_dir)
         runs.append(run)
         print(f'benchmark: {name} seed {seed}: top-1 test '
               f"{run['top1_test']:.2f}; validation final "

@@ -13,6 +13,7 @@ import torch
 from conftest import REPO, TEACHER_CONFIG, mnist_val_options
 from mmengine.config import Config
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
+from PIL import Image
 
 sys.path.insert(0, osp.join(REPO, 'tools'))
 import benchmark  # noqa: E402
@@ -68,6 +69,12 @@ def test_minutes_budget_two_methods_two_seeds(tmp_path, fake_mnist_root,
         assert ('teacher_agreement_last_fifth' in run) == (
             run['method'] == 'CPSC')
         assert 0 <= run.get('teacher_agreement_last_fifth', 0) <= 1
+        # ... and its last checkpoint drawn, one row of images per class.
+        assert ('generator_grid' in run) == (run['method'] == 'CPSC')
+        if 'generator_grid' in run:
+            with Image.open(out / run['generator_grid']) as grid:
+                # Ten images per row (the default), so ten rows: square.
+                assert grid.width == grid.height > 100
         # Calibrated iterations fill the same time budget for each seed.
         same = [r['iters'] for r in runs if r['method'] == run['method']]
         assert len(set(same)) == 1
