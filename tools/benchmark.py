@@ -681,19 +681,32 @@ def evaluate_on_test_set(config_path: str, checkpoint: str, work_dir: str,
                 classes=metrics['classes'])
 
 
-def draw_generator_grid(config_path: str, checkpoint: str,
-                        work_dir: str) -> str:
+def draw_generator_grid(config_path: str, checkpoint: str, work_dir: str,
+                        out: str) -> Optional[str]:
     """tools/visualize_generator.py on a run's last checkpoint: one row of
     synthetic images per class, with the teacher's agreement printed in
-    WORK_DIR/grid.log; returns the picture's path, relative to the
-    benchmark's --out. Only for class-conditional generators (CPSC's), whose
-    rows mean something."""
+    WORK_DIR/grid.log; returns the picture's path relative to OUT, or None
+    (with a warning) when the drawing fails, which must not cost the run.
+    Only for class-conditional generators (CPSC's), whose rows mean
+    something."""
     path = osp.join(work_dir, 'generator_grid.png')
+    log = osp.join(work_dir, 'grid.log')
     cmd = [sys.executable, osp.join(REPO, 'tools', 'visualize_generator.py'),
            config_path, checkpoint, '--out', path]
-    run_step(cmd, f'drawing the generator of {checkpoint}',
-             osp.join(work_dir, 'grid.log'))
-    return osp.relpath(path, osp.dirname(osp.dirname(osp.dirname(work_dir))))
+    with open(log, 'w') as f:
+        result = subprocess.run(cmd, cwd=REPO, stdout=f,
+                                stderr=subprocess.STDOUT)
+    if result.returncode != 0:
+        print(f'benchmark: warning: drawing the generator of {checkpoint} '
+              f'failed (see {log}); the run is kept without its grid.',
+              flush=True)
+        return None
+    return osp.relpath(path, out)
+
+
+def save_runs(out: str, runs: List[Dict]) -> None:
+    with open(osp.join(out, 'results.json'), 'w') as f:
+        json.dump(runs, f, indent=1)
 
 
 def data_options(options: Dict) -> List[str]:
@@ -847,8 +860,7 @@ def recalibrate(args, name: str, names: List[str], iters: Dict[str, int],
         os.makedirs(osp.dirname(aside), exist_ok=True)
         shutil.move(old, aside)
     runs = [r for r in runs if r['method'] != name]
-    with open(osp.join(out, 'results.json'), 'w') as f:
-        json.dump(runs, f, indent=1)
+    save_runs(out, runs)
     print(f'benchmark: {name}: {first} -> {iters[name]} iterations; '
           'its seeds run again', flush=True)
     return runs, [p for p in pairs if p['method'] != name]
@@ -1011,8 +1023,7 @@ def main(argv=None) -> None:
         command = bundle['command']
         runs = bundle['runs']
         pairs = (bundle.get('overhead') or {}).get('pairs', [])
-        with open(osp.join(out, 'results.json'), 'w') as f:
-            json.dump(runs, f, indent=1)
+        save_runs(out, runs)
         if bundle.get('overhead'):  # so a later --resume here keeps it
             with open(osp.join(out, 'overhead.json'), 'w') as f:
                 json.dump(bundle['overhead'], f, indent=1)
@@ -1100,10 +1111,7 @@ def main(argv=None) -> None:
         run['machine'] = machine_text
         agreement = agreement_last_fifth(latest_scalars(work_dir))
         if agreement is not None:
-            # Only a class-conditional generator logs the agreement.
             run['teacher_agreement_last_fifth'] = agreement
-            run['generator_grid'] = draw_generator_grid(
-                path, last_checkpoint, work_dir)
         runs.append(run)
         print(f'benchmark: {name} seed {seed}: top-1 test '
               f"{run['top1_test']:.2f}; validation final "
@@ -1119,8 +1127,14 @@ def main(argv=None) -> None:
                 json.dump(overhead, f, indent=1)
             print(f"benchmark: overhead {name} seed {seed}: "
                   f"{overhead['pair_ratios'][-1]:.3f}", flush=True)
-        with open(osp.join(out, 'results.json'), 'w') as f:
-            json.dump(runs, f, indent=1)
+        save_runs(out, runs)
+        # Only a class-conditional generator logs the agreement; the run is
+        # saved before its picture is drawn.
+        if agreement is not None:
+            grid = draw_generator_grid(path, last_checkpoint, work_dir, out)
+            if grid is not None:
+                run['generator_grid'] = grid
+                save_runs(out, runs)
 
     write_report(out, runs, overhead, command, budget, reference,
                  machine_text)

@@ -114,6 +114,8 @@ def collect_benchmark(out: str) -> Dict:
             bundle[name] = _read(path)
     # Paths on the machine that ran it mean nothing in the repository.
     bundle.get('references', {}).pop('teacher_ckpt', None)
+    for run in bundle['runs']:
+        run.pop('generator_grid', None)
     bundle['summary'] = benchmark_summary(bundle['runs'])
     return bundle
 

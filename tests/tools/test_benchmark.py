@@ -173,8 +173,11 @@ def test_minutes_budget_two_methods_two_seeds(tmp_path, fake_mnist_root,
     # OUT lost (a new machine), its collected file committed: a new OUT
     # imports the finished runs, calibration and references, trains none.
     collected = tmp_path / 'collected.json'
-    collected.write_text(json.dumps(results_tables.collect_benchmark(
-        os.fspath(out))))
+    bundle = results_tables.collect_benchmark(os.fspath(out))
+    # The grids' paths point into OUT, which the repository does not hold.
+    assert any('generator_grid' in r for r in resumed)
+    assert not any('generator_grid' in r for r in bundle['runs'])
+    collected.write_text(json.dumps(bundle))
     argv[argv.index('--out') + 1] = os.fspath(tmp_path / 'bench_again')
     result = bench('--import-runs', os.fspath(collected))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
@@ -209,6 +212,18 @@ def test_bad_arguments_are_named(argv, message, capsys, tmp_path):
     with pytest.raises(SystemExit):
         benchmark.parse_args([*argv, '--out', os.fspath(tmp_path)])
     assert message in capsys.readouterr().err
+
+
+def test_a_grid_that_cannot_be_drawn_costs_a_warning_not_the_run(
+        tmp_path, capsys):
+    work_dir = tmp_path / 'runs' / 'CPSC' / 'seed0'
+    work_dir.mkdir(parents=True)
+    grid = benchmark.draw_generator_grid(
+        osp.join(REPO, CONFIGS[0]), os.fspath(work_dir / 'iter_9.pth'),
+        os.fspath(work_dir), os.fspath(tmp_path))
+    assert grid is None
+    assert 'kept without its grid' in capsys.readouterr().out
+    assert 'iter_9.pth' in (work_dir / 'grid.log').read_text()
 
 
 def test_methods_may_be_appended_to_a_fixed_iteration_budget():

@@ -5,8 +5,8 @@
 # (gen-ce-ramp-x20) raised the teacher's agreement with the asked class to
 # 87 % over the last fifth but cost the student about 0.2 points; the fade of
 # the adversarial terms (-KL(t||s) and -alpha * L_IKD) to 0 over 20-60 %,
-# with the x7 ramp (ramp-fade), gave the best student (98.45 % test) at 66 %
-# agreement. This one asks whether the fade keeps the student's accuracy
+# with the x7 ramp (ramp-fade), gave the best seed-1 student (98.45 % test)
+# at 66 % agreement. This one asks whether the fade keeps the student's accuracy
 # while the heavier ramp keeps the agreement.
 _base_ = ['../cpsc_lenet5bn_lenet5half_mnist.py']
 # The shipped config's hooks, then the schedule.
