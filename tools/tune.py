@@ -378,9 +378,25 @@ def open_study(args, name: str, spec: Dict, teacher_ckpt: str, out: str,
     # seed it with how far the study got.
     study.sampler = optuna.samplers.TPESampler(
         seed=args.seed + len(study.trials))
-    if not any(t.params == spec['defaults'] for t in finished_trials(study)):
-        study.enqueue_trial(spec['defaults'])  # as shipped, first
+    queue_shipped_config(study, spec['defaults'])
     return study
+
+
+def queue_shipped_config(study, defaults: Dict) -> None:
+    """Queue the config as shipped (trial 0) unless it has finished or is
+    already queued. Every start of tune.py opens every method's study, so
+    without the second check a method whose turn had not come yet got the
+    shipped config queued once per start, and ran it again as its trial 1
+    (seen on 2026-12-01). A killed run of it (failed) is queued again."""
+    import optuna
+    state = optuna.trial.TrialState
+    for trial in study.trials:
+        if trial.state == state.COMPLETE and trial.params == defaults:
+            return
+        if (trial.state == state.WAITING
+                and trial.system_attrs.get('fixed_params') == defaults):
+            return
+    study.enqueue_trial(defaults)
 
 
 def finished_trials(study) -> List:

@@ -223,6 +223,32 @@ def test_calibration_times_cpsc_after_its_generator_head_start(
     assert iters == int(60 / s_per_iter)
 
 
+def test_the_shipped_config_is_queued_once_and_again_only_if_killed():
+    import optuna
+    defaults = dict(student_lr=0.1, student_iter=5)
+    study = optuna.create_study(direction='maximize')
+    waiting = lambda: [t for t in study.trials  # noqa: E731
+                       if t.state == optuna.trial.TrialState.WAITING]
+    # Each start of tune.py opens the study; the first trial waits once.
+    tune.queue_shipped_config(study, defaults)
+    tune.queue_shipped_config(study, defaults)
+    assert len(waiting()) == 1
+    trial = study.ask()
+    assert trial.number == 0
+    assert trial.suggest_float('student_lr', 0.01, 1.0) == 0.1
+    # Killed mid-run (failed): queued again on the next start.
+    study.tell(trial, state=optuna.trial.TrialState.FAIL)
+    tune.queue_shipped_config(study, defaults)
+    assert len(waiting()) == 1
+    trial = study.ask()
+    trial.suggest_float('student_lr', 0.01, 1.0)
+    trial.suggest_int('student_iter', 1, 10)
+    study.tell(trial, 20.0)
+    # Finished: never queued again.
+    tune.queue_shipped_config(study, defaults)
+    assert waiting() == []
+
+
 def test_methods_take_turns_so_a_cut_tuning_stays_equal():
     order, finished = [], {'CPSC': 0, 'DAFL': 0, 'DFAD': 0}
     while (name := tune.next_method(finished, 2)) is not None:
