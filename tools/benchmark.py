@@ -55,6 +55,7 @@ runs that finished, e.g. after an interrupted benchmark.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import os.path as osp
@@ -183,6 +184,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'collected benchmark (docs/results/*.json) with the '
                         'same settings and teacher weights; only the '
                         'missing runs train')
+    parser.add_argument('--stop-by', default=None, metavar='HH:MM',
+                        type=stop_time,
+                        help='start no run that would not finish by this '
+                        'local time (e.g. the end of a session); the same '
+                        'command with --resume continues where it stopped')
     parser.add_argument('--report-only', action='store_true',
                         help='train nothing: rewrite results.md and '
                         'curves.png from OUT/results.json')
@@ -444,6 +450,56 @@ def per_run_markdown(runs: List[Dict]) -> List[str]:
 def mean_std(values: List[float]) -> str:
     std = statistics.stdev(values) if len(values) > 1 else 0.0
     return f'{statistics.mean(values):.2f} ± {std:.2f}'
+
+
+def stop_time(text: str) -> datetime.datetime:
+    """--stop-by HH:MM as the next such local time (today, or tomorrow when
+    it has passed)."""
+    try:
+        clock = datetime.datetime.strptime(text, '%H:%M').time()
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f'{text!r} is not a time of day as HH:MM (e.g. 17:30)') from None
+    now = datetime.datetime.now()
+    when = datetime.datetime.combine(now.date(), clock)
+    if when <= now:
+        when += datetime.timedelta(days=1)
+    if when - now > datetime.timedelta(hours=20):
+        # Most likely a time that has just passed, not one tomorrow.
+        raise argparse.ArgumentTypeError(
+            f'{text} is {(when - now).total_seconds() / 3600:.1f} h away '
+            '(it has passed today); give a time within the next 20 hours.')
+    return when
+
+
+def fits_before(stop_by: Optional[datetime.datetime], need_s: float) -> bool:
+    """Whether a job of ``need_s`` seconds started now ends by ``stop_by``
+    (always, without a stop time)."""
+    if stop_by is None:
+        return True
+    return (datetime.datetime.now()
+            + datetime.timedelta(seconds=need_s)) <= stop_by
+
+
+# Test-set evaluation, per-class metrics and the generator grid after a
+# run's training; a few minutes on the CIFAR-10 pair on 2 cores.
+AFTER_RUN_S = 180.0
+
+
+def expected_run_s(name: str, run_walls: Dict[str, float],
+                   minutes: Optional[float]) -> float:
+    """What the next run of NAME will take, for --stop-by: its method's last
+    run when there is one, else the longest run of any method so far, else
+    (a --minutes budget) 1.25 x the budget for start-up and validation;
+    plus the evaluation after training. An --iters benchmark that has not
+    finished a run yet cannot know, and guesses only the evaluation."""
+    if name in run_walls:
+        training = run_walls[name]
+    elif run_walls:
+        training = max(run_walls.values())
+    else:
+        training = 1.25 * minutes * 60 if minutes else 0.0
+    return training + AFTER_RUN_S
 
 
 def machine() -> str:
@@ -1080,6 +1136,14 @@ def main(argv=None) -> None:
     start = time.time()
     overhead = overhead_summary(pairs[0]['method'], pairs) if pairs else None
     for index, (name, config, seed) in enumerate(todo):
+        need_s = expected_run_s(name, run_walls, args.minutes)
+        if not fits_before(args.stop_by, need_s):
+            print(f'benchmark: stopping before {name} seed {seed}, which '
+                  f'would not end by {args.stop_by:%H:%M} (about '
+                  f'{need_s / 60:.0f} min); {len(runs)} of {len(jobs)} runs '
+                  'done. The same command with --resume continues from here.',
+                  flush=True)
+            break
         known = [run_walls.get(n) for n, _, _ in todo[index:]]
         eta = ('unknown until each method has run once' if None in known
                else f'{sum(known) / 60:.1f} min')
@@ -1136,9 +1200,14 @@ def main(argv=None) -> None:
                 run['generator_grid'] = grid
                 save_runs(out, runs)
 
+    if not runs:
+        print(f'benchmark: no finished run in {out} yet, so no report.',
+              flush=True)
+        return
     write_report(out, runs, overhead, command, budget, reference,
                  machine_text)
-    print(f'benchmark: done in {(time.time() - start) / 60:.1f} min; '
+    state = 'done' if len(runs) == len(jobs) else 'stopped'
+    print(f'benchmark: {state} after {(time.time() - start) / 60:.1f} min; '
           f'{out}/results.md, results.json, curves.png', flush=True)
     with open(osp.join(out, 'results.md')) as f:
         print(f.read())

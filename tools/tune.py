@@ -44,9 +44,10 @@ import time
 from typing import Any, Dict, List, Optional
 
 # tools/ is on sys.path when this file runs as a script.
-from benchmark import (METRIC, REPO, _abs, iterations_in, machine,
-                       prepare_config, refuse_other_data_without_teacher,
-                       run_training, teacher_digest, train_classifier)
+from benchmark import (METRIC, REPO, _abs, fits_before, iterations_in,
+                       machine, prepare_config,
+                       refuse_other_data_without_teacher, run_training,
+                       stop_time, teacher_digest, train_classifier)
 
 KNOB_TYPES = ('float', 'int')
 
@@ -109,26 +110,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def stop_time(text: str) -> datetime.datetime:
-    """--stop-by HH:MM as the next such local time (today, or tomorrow when
-    it has passed)."""
-    try:
-        clock = datetime.datetime.strptime(text, '%H:%M').time()
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f'{text!r} is not a time of day as HH:MM (e.g. 17:30)') from None
-    now = datetime.datetime.now()
-    when = datetime.datetime.combine(now.date(), clock)
-    if when <= now:
-        when += datetime.timedelta(days=1)
-    if when - now > datetime.timedelta(hours=20):
-        # Most likely a time that has just passed, not one tomorrow.
-        raise argparse.ArgumentTypeError(
-            f'{text} is {(when - now).total_seconds() / 3600:.1f} h away '
-            '(it has passed today); give a time within the next 20 hours.')
-    return when
-
-
 def trial_fits(stop_by: Optional[datetime.datetime], minutes: float,
                spent_s: List[float]) -> bool:
     """Whether a trial started now ends before ``stop_by``. A trial takes
@@ -136,11 +117,7 @@ def trial_fits(stop_by: Optional[datetime.datetime], minutes: float,
     longest such trial of this command so far, and at least a guess of
     1.25 x its minutes + 2 min (the next method's may cost more than any so
     far)."""
-    if stop_by is None:
-        return True
-    need = max([1.25 * minutes * 60 + 120, *spent_s])
-    return (datetime.datetime.now()
-            + datetime.timedelta(seconds=need)) <= stop_by
+    return fits_before(stop_by, max([1.25 * minutes * 60 + 120, *spent_s]))
 
 
 def load_spaces(path: str, only: Optional[List[str]] = None,

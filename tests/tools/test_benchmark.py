@@ -123,6 +123,17 @@ def test_minutes_budget_two_methods_two_seeds(tmp_path, fake_mnist_root,
     results = out / 'results.json'
     results.write_text(json.dumps(runs[:3]))
     before = {r['method'] + str(r['seed']): r['top1_final'] for r in runs[:3]}
+    # --stop-by (the end of a session) starts no run that would overrun it:
+    # DAFL's last run plus its evaluation does not fit into the next one to
+    # two minutes, so nothing trains and the kept runs stay as they were.
+    import datetime
+    soon = datetime.datetime.now() + datetime.timedelta(minutes=2)
+    result = bench('--resume', '--stop-by', f'{soon:%H:%M}')
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert 'stopping before DAFL seed 1' in result.stdout, result.stdout
+    assert '3 of 4 runs done' in result.stdout
+    assert 'benchmark: stopped after' in result.stdout
+    assert len(json.loads(results.read_text())) == 3
     result = bench('--resume')
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert 'resuming' in result.stdout and 'timing' not in result.stdout
@@ -194,6 +205,18 @@ def test_minutes_budget_two_methods_two_seeds(tmp_path, fake_mnist_root,
     result = bench('--import-runs', os.fspath(collected))
     assert result.returncode != 0
     assert 'distilled a teacher with weights 0000' in result.stderr
+
+
+def test_a_run_is_expected_to_last_as_long_as_its_methods_last_one():
+    walls = {'CPSC': 600.0, 'DAFL': 900.0}
+    after = benchmark.AFTER_RUN_S
+    assert benchmark.expected_run_s('CPSC', walls, 10) == 600 + after
+    # A method not run yet: the longest run so far, else the budget's guess.
+    assert benchmark.expected_run_s('DFAD', walls, 10) == 900 + after
+    assert benchmark.expected_run_s('DFAD', {}, 10) == 750 + after
+    # An iteration budget with no run yet cannot be guessed beyond the
+    # evaluation.
+    assert benchmark.expected_run_s('DFAD', {}, None) == after
 
 
 @pytest.mark.parametrize('argv, message', [
