@@ -472,6 +472,22 @@ def stop_time(text: str) -> datetime.datetime:
     return when
 
 
+def recorded_command(tool: str, argv: List[str]) -> str:
+    """The command line a results file records: what reproduces the results
+    in a fresh OUT, so without ``--resume`` and without ``--stop-by HH:MM``
+    (when one session's share of the work ended, not what was computed)."""
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == '--stop-by':
+            skip = True
+        elif arg != '--resume' and not arg.startswith('--stop-by='):
+            kept.append(arg)
+    return f'python tools/{tool}.py ' + ' '.join(
+        shlex.quote(a) for a in kept)
+
+
 def fits_before(stop_by: Optional[datetime.datetime], need_s: float) -> bool:
     """Whether a job of ``need_s`` seconds started now ends by ``stop_by``
     (always, without a stop time)."""
@@ -993,9 +1009,7 @@ def resumed_budget(info: Dict, settings: Dict, fixed_iters: Optional[int],
     # it, so the kept runs stay comparable with the new ones. The report's
     # command is the one that reproduces them all in a fresh --out.
     iters = dict(info['iters'], **{name: fixed_iters for name in added})
-    command = 'python tools/benchmark.py ' + ' '.join(
-        shlex.quote(a) for a in argv_now if a != '--resume')
-    return iters, command, added
+    return iters, recorded_command('benchmark', argv_now), added
 
 
 def teacher_digest(path: str) -> str:
@@ -1059,8 +1073,7 @@ def main(argv=None) -> None:
         return
     os.makedirs(out, exist_ok=True)
     argv_now = list(sys.argv[1:] if argv is None else argv)
-    command = 'python tools/benchmark.py ' + ' '.join(
-        shlex.quote(a) for a in argv_now)
+    command = recorded_command('benchmark', argv_now)
     teacher_ckpt = osp.abspath(args.teacher_ckpt
                                or train_classifier(out, args.suite, 'teacher'))
     names = args.names or [method_name(c) for c in args.configs]

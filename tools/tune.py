@@ -38,14 +38,13 @@ import datetime
 import json
 import os
 import os.path as osp
-import shlex
 import sys
 import time
 from typing import Any, Dict, List, Optional
 
 # tools/ is on sys.path when this file runs as a script.
 from benchmark import (METRIC, REPO, _abs, fits_before, iterations_in,
-                       machine, prepare_config,
+                       machine, prepare_config, recorded_command,
                        refuse_other_data_without_teacher, run_training,
                        stop_time, teacher_digest, train_classifier)
 
@@ -505,8 +504,8 @@ def main(argv=None) -> None:
             write_markdown(osp.join(out, 'tuning.md'), json.load(f))
         return
     spaces = load_spaces(args.spaces, args.methods, args.cfg_options)
-    command = 'python tools/tune.py ' + ' '.join(
-        shlex.quote(a) for a in (sys.argv[1:] if argv is None else argv))
+    command = recorded_command(
+        'tune', list(sys.argv[1:] if argv is None else argv))
     teacher_ckpt = osp.abspath(args.teacher_ckpt or train_classifier(
         out, spaces['suite'], 'teacher'))
     tuning = dict(command=command, suite=spaces['suite'], trials=args.trials,

@@ -207,6 +207,14 @@ def test_minutes_budget_two_methods_two_seeds(tmp_path, fake_mnist_root,
     assert 'distilled a teacher with weights 0000' in result.stderr
 
 
+def test_the_recorded_command_reproduces_the_results_not_the_session():
+    argv = ['--suite', 'cifar10', '--minutes', '45', '--resume', '--stop-by',
+            '17:42', '--out', 'work dir', '--stop-by=18:00']
+    assert benchmark.recorded_command('benchmark', argv) == (
+        "python tools/benchmark.py --suite cifar10 --minutes 45 --out "
+        "'work dir'")
+
+
 def test_a_run_is_expected_to_last_as_long_as_its_methods_last_one():
     walls = {'CPSC': 600.0, 'DAFL': 900.0}
     after = benchmark.AFTER_RUN_S
