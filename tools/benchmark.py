@@ -27,7 +27,10 @@ A bare PyTorch loop doing exactly the CPSC math on the same models and batch
 overhead is CPSC's median seconds per iteration divided by the bare loop's
 (each pair measured back to back, so slow drifts in machine load cancel).
 Runs go seed-major (every method's seed 0 first), and ``--resume --out DIR``
-continues an interrupted benchmark with its calibration and finished runs;
+continues an interrupted benchmark with its calibration and finished runs
+(``--stop-by HH:MM`` starts no run that would end after that time;
+``--only NAME ...`` trains only those methods' missing runs, e.g. more seeds
+of the finalists among variants; neither goes into the recorded command);
 ``--import-runs FILE`` does the same from a collected benchmark
 (docs/results/*.json) when DIR is lost, if the settings and the teacher's
 weight hash match.
@@ -184,6 +187,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'collected benchmark (docs/results/*.json) with the '
                         'same settings and teacher weights; only the '
                         'missing runs train')
+    parser.add_argument('--only', nargs='+', default=None, metavar='NAME',
+                        help='with --resume: train only the missing runs of '
+                        'these methods (e.g. more seeds of the finalists of '
+                        'a variants benchmark); the others keep the runs '
+                        'they have')
     parser.add_argument('--stop-by', default=None, metavar='HH:MM',
                         type=stop_time,
                         help='start no run that would not finish by this '
@@ -279,6 +287,15 @@ def parse_args(argv=None) -> argparse.Namespace:
                          'of one tuned method: --tuned-as METHOD).')
     elif args.tuned_as:
         parser.error('--tuned-as needs --tuned FILE.')
+    if args.only:
+        if not args.resume:
+            parser.error('--only continues a benchmark for some of its '
+                         'methods: pass --resume and the --out it ran in.')
+        names = args.names or [method_name(c) for c in args.configs]
+        unknown = sorted(set(args.only) - set(names))
+        if unknown:
+            parser.error(f'--only {" ".join(unknown)}: not a method of this '
+                         f'benchmark (its methods: {", ".join(names)}).')
     if args.first_seed is None:
         args.first_seed = 0
     if args.first_seed < 0:
@@ -472,20 +489,43 @@ def stop_time(text: str) -> datetime.datetime:
     return when
 
 
+# Flags that say which share of the work one session did, with how many
+# values each takes (-1: every value up to the next option).
+SESSION_FLAGS = {'--resume': 0, '--stop-by': 1, '--only': -1}
+
+
 def recorded_command(tool: str, argv: List[str]) -> str:
     """The command line a results file records: what reproduces the results
-    in a fresh OUT, so without ``--resume`` and without ``--stop-by HH:MM``
-    (when one session's share of the work ended, not what was computed)."""
-    kept, skip = [], False
+    in a fresh OUT, so without ``--resume``, ``--stop-by HH:MM`` and
+    ``--only NAME ...`` (which share of the work one session did, not what
+    was computed)."""
+    kept: List[str] = []
+    values_left = 0  # of a dropped flag: a count, or -1 for 'up to the next'
     for arg in argv:
-        if skip:
-            skip = False
-        elif arg == '--stop-by':
-            skip = True
-        elif arg != '--resume' and not arg.startswith('--stop-by='):
+        if values_left and not arg.startswith('--'):
+            values_left -= values_left > 0
+            continue
+        flag, has_value = arg.split('=', 1)[0], '=' in arg
+        values_left = 0
+        if flag in SESSION_FLAGS:
+            values_left = 0 if has_value else SESSION_FLAGS[flag]
+        else:
             kept.append(arg)
     return f'python tools/{tool}.py ' + ' '.join(
         shlex.quote(a) for a in kept)
+
+
+def pending_jobs(jobs: List[Tuple[str, str, int]], runs: List[Dict],
+                 only: Optional[List[str]] = None
+                 ) -> List[Tuple[str, str, int]]:
+    """The (method, config, seed) JOBS without a finished run in RUNS,
+    of the methods in ONLY when given, in seed-major order (every method's
+    first seed, then every second one, ...) so that a benchmark cut off
+    by a session's end still compares all methods."""
+    done = {(run['method'], run['seed']) for run in runs}
+    return sorted((job for job in jobs if (job[0], job[2]) not in done
+                   and (not only or job[0] in only)),
+                  key=lambda job: job[2])
 
 
 def fits_before(stop_by: Optional[datetime.datetime], need_s: float) -> bool:
@@ -1134,13 +1174,10 @@ def main(argv=None) -> None:
     with open(info_path, 'w') as f:
         json.dump(info, f, indent=1)
 
-    # Seed-major order: every method's seed 0, then every seed 1, ... so an
-    # interrupted benchmark still compares all methods.
     jobs = [(n, c, s)
             for s in range(args.first_seed, args.first_seed + args.seeds)
             for n, c in zip(names, args.configs)]
-    done = {(r['method'], r['seed']) for r in runs}
-    todo = [job for job in jobs if (job[0], job[2]) not in done]
+    todo = pending_jobs(jobs, runs, args.only)
     # Wall time of each method's latest run, for the ETA; a resumed benchmark
     # knows it from the runs it kept.
     run_walls: Dict[str, float] = {

@@ -213,6 +213,23 @@ def test_the_recorded_command_reproduces_the_results_not_the_session():
     assert benchmark.recorded_command('benchmark', argv) == (
         "python tools/benchmark.py --suite cifar10 --minutes 45 --out "
         "'work dir'")
+    # --only takes every name up to the next option, and only those.
+    argv = ['--iters', '955', '--only', 'RAMP-FADE', 'RAMP-X20-FADE',
+            '--seeds', '3', '--only=CPSC', '--names', 'A', 'B']
+    assert benchmark.recorded_command('benchmark', argv) == (
+        'python tools/benchmark.py --iters 955 --seeds 3 --names A B')
+
+
+def test_only_the_missing_runs_of_the_named_methods_are_pending():
+    jobs = [(name, f'{name}.py', seed) for seed in (1, 2, 3)
+            for name in ('CPSC', 'RAMP', 'FADE')]
+    runs = [dict(method=name, seed=1) for name in ('CPSC', 'RAMP', 'FADE')]
+    runs.append(dict(method='FADE', seed=2))
+    assert benchmark.pending_jobs(jobs, runs) == [
+        ('CPSC', 'CPSC.py', 2), ('RAMP', 'RAMP.py', 2),
+        ('CPSC', 'CPSC.py', 3), ('RAMP', 'RAMP.py', 3), ('FADE', 'FADE.py', 3)]
+    assert benchmark.pending_jobs(jobs, runs, ['RAMP', 'FADE']) == [
+        ('RAMP', 'RAMP.py', 2), ('RAMP', 'RAMP.py', 3), ('FADE', 'FADE.py', 3)]
 
 
 def test_a_run_is_expected_to_last_as_long_as_its_methods_last_one():
@@ -233,6 +250,9 @@ def test_a_run_is_expected_to_last_as_long_as_its_methods_last_one():
     (['--iters', '5', '--names', 'A'], '--names has 1 entries'),
     (['--minutes', '1', '--recalibrate', 'CPSC'], '--recalibrate re-times'),
     (['--iters', '5', '--teacher-ckpt', '/no/such.pth'], 'no such file'),
+    (['--iters', '5', '--only', 'CPSC'], '--only continues a benchmark'),
+    (['--iters', '5', '--resume', '--only', 'CPSC', 'NOPE'],
+     '--only NOPE: not a method of this benchmark (its methods: CPSC,'),
     # Moving the data without a teacher of that data would distil the
     # suite's own teacher: refused.
     (['--iters', '5', '--cfg-options',
