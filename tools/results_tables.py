@@ -344,10 +344,11 @@ def render_benchmark(data: Dict) -> str:
 
 
 def render_speed(data: Dict) -> str:
+    warmup = data.get('warmup', 2)  # files before --warmup left out two
     lines = [f"`{data['config']}`, batch {data['batch_size']}, "
              f"{data['iters']} iterations x {data['rounds']} round(s) per "
-             'variant, variants in turn (median s/iter, first two iterations '
-             'left out):', '',
+             'variant, variants in turn (median s/iter, first '
+             f"{'two' if warmup == 2 else warmup} iterations left out):", '',
              '| variant | s/iter | speed-up over float32 |', '|---|---|---|']
     for name, row in data['variants'].items():
         lines.append(f"| {name} | {row['s_per_iter']:.3f} | "

@@ -1,5 +1,6 @@
 from .autocast_modules_hook import AutocastModulesHook
 from .channels_last_hook import ChannelsLastHook
+from .compile_modules_hook import CompileModulesHook
 from .cpu_memory_reuse_hook import CPUMemoryReuseHook
 from .loss_weight_schedule_hook import LossWeightScheduleHook
 from .metric_timeline_hook import MetricTimelineHook
@@ -9,7 +10,8 @@ from .teacher_accuracy_hook import TeacherAccuracyHook
 from .training_data_meta_hook import TrainingDataMetaHook
 
 __all__ = [
-    'AutocastModulesHook', 'ChannelsLastHook', 'CPUMemoryReuseHook',
+    'AutocastModulesHook', 'ChannelsLastHook', 'CompileModulesHook',
+    'CPUMemoryReuseHook',
     'LossWeightScheduleHook', 'MetricTimelineHook', 'RandomStateHook',
     'SyntheticGridHook', 'TeacherAccuracyHook', 'TrainingDataMetaHook'
 ]

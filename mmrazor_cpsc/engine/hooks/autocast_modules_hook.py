@@ -8,10 +8,11 @@ from typing import Sequence, Union
 import torch
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
 from mmrazor.registry import HOOKS
 
 from mmrazor_cpsc.utils.cpu_bf16 import resolve_bf16
+
+from ._utils import algorithm_submodules
 
 
 @HOOKS.register_module()
@@ -47,17 +48,8 @@ class AutocastModulesHook(Hook):
     def before_run(self, runner) -> None:
         if not self.enabled:
             return
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
-        for path in self.modules:
-            try:
-                module = model.get_submodule(path)
-            except AttributeError:
-                raise ValueError(
-                    f'AutocastModulesHook: the model has no sub-module '
-                    f'{path!r}; name one of its children '
-                    f'({", ".join(n for n, _ in model.named_children())}).'
-                ) from None
+        for module in algorithm_submodules(runner, self.modules,
+                                           type(self).__name__):
             module.forward = _autocast_forward(module.forward)
         print_log(f'AutocastModulesHook: {", ".join(self.modules)} forward '
                   'in bfloat16', logger='current')
