@@ -30,8 +30,8 @@ from typing import Optional
 
 from benchmark import machine, prepare_config, run_training
 
-# compile_mode: None, 'modules' (CompileModulesHook) or 'train_step' (mmengine's
-# Runner option, which compiles the algorithm's train_step).
+# compile_mode: None, 'modules' (CompileModulesHook) or 'train_step'
+# (mmengine's Runner option, which compiles the algorithm's train_step).
 VARIANTS = {
     'float32': dict(bf16=False, channels_last=False, compile_mode=None),
     'channels-last': dict(bf16=False, channels_last=True, compile_mode=None),
@@ -49,7 +49,8 @@ DEFAULT_VARIANTS = ('float32', 'channels-last', 'bf16', 'bf16 + channels-last')
 
 def variant_config(config: str, options: dict, teacher_ckpt: str, iters: int,
                    batch_size: int, work_dir: str, bf16: bool,
-                   channels_last: bool, compile_mode: Optional[str] = None) -> str:
+                   channels_last: bool,
+                   compile_mode: Optional[str] = None) -> str:
     cfg, path = prepare_config(config, options, teacher_ckpt, iters,
                                batch_size, 1, 0, work_dir)
     wrappers = [w for k, w in cfg.optim_wrapper.items()
@@ -109,8 +110,8 @@ def main(argv=None) -> None:
     for round_ in range(args.rounds):
         for name in names:
             switches = VARIANTS[name]
-            work_dir = osp.join(out, name.replace(' + ', '_').replace(' ', '_'),
-                                f'round{round_}')
+            folder = name.replace(' + ', '_').replace(' ', '_')
+            work_dir = osp.join(out, folder, f'round{round_}')
             os.makedirs(work_dir, exist_ok=True)
             path = variant_config(args.config, args.cfg_options,
                                   osp.abspath(args.teacher_ckpt), args.iters,
