@@ -1,13 +1,14 @@
 """What several hooks need from the runner's model."""
 from __future__ import annotations
 
-from typing import List
+from typing import List, Sequence
 
 from mmengine.model import is_model_wrapper
 from torch import nn
 
 
-def algorithm_submodules(runner, paths, hook_name: str) -> List[nn.Module]:
+def algorithm_submodules(runner, paths: Sequence[str],
+                         hook_name: str) -> List[nn.Module]:
     """The sub-modules at PATHS (e.g. ``'generator'``) of the runner's
     algorithm, unwrapped from DDP; a missing one is an error naming the
     hook, the path and the algorithm's children."""
