@@ -161,3 +161,47 @@ def tiny_cifar10_root(tmp_path_factory):
          '--allow-any-size'], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return os.fspath(root)
+
+
+def tiny_mmrazor_dfad(student_train_first=False):
+    """MMRazor's DataFreeDistillation configured as DFAD, on tiny models:
+    (algorithm, its optim wrapper, a batch of 8 images)."""
+
+    def lenet(fc):
+        channels = (6, 16, 120) if fc == 84 else (3, 8, 60)
+        return dict(_scope_='mmpretrain', type='ImageClassifier',
+                    backbone=dict(type='LeNet5BN', in_channels=3,
+                                  channels=channels, fc_channels=fc),
+                    head=dict(type='LinearClsHead', num_classes=10,
+                              in_channels=fc))
+
+    logits = dict(type='ModuleOutputs', source='head.fc')
+    t_logits = dict(type='ModuleOutputs', source='t.head.fc')
+    l1 = dict(s_feature=dict(from_student=True, recorder='fc'),
+              t_feature=dict(from_student=False, recorder='fc'))
+    model = MODELS.build(dict(
+        type='DataFreeDistillation',
+        architecture=lenet(42),
+        teachers=dict(t=dict(build_cfg=lenet(84))),
+        generator=dict(type='DAFLGenerator', img_size=32, latent_dim=16,
+                       hidden_channels=8),
+        distiller=dict(
+            type='ConfigurableDistiller', student_recorders=dict(fc=logits),
+            teacher_recorders=dict(fc=t_logits),
+            distill_losses=dict(loss_l1=dict(type='L1Loss')),
+            loss_forward_mappings=dict(loss_l1=l1)),
+        generator_distiller=dict(
+            type='ConfigurableDistiller', student_recorders=dict(fc=logits),
+            teacher_recorders=dict(fc=t_logits),
+            distill_losses=dict(loss_l1=dict(type='L1Loss', loss_weight=-2)),
+            loss_forward_mappings=dict(loss_l1=l1)),
+        student_train_first=student_train_first))
+    optim = build_optim_wrapper(model, dict(
+        constructor='mmrazor.SeparateOptimWrapperConstructor',
+        architecture=dict(optimizer=dict(type='SGD', lr=0.1)),
+        generator=dict(optimizer=dict(type='Adam', lr=1e-3))))
+    from mmpretrain.structures import DataSample
+    data = dict(inputs=[torch.zeros(3, 32, 32, dtype=torch.uint8)] * 8,
+                data_samples=[DataSample().set_gt_label(i % 10)
+                              for i in range(8)])
+    return model, optim, data

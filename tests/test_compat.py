@@ -6,7 +6,7 @@ import sys
 
 import pytest
 import torch
-from conftest import REPO
+from conftest import REPO, tiny_mmrazor_dfad
 from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import CheckpointLoader
 
@@ -150,55 +150,10 @@ def test_distributed_exit_is_clean_and_keeps_failures(tmp_path, outcome):
         assert 'RuntimeError: broken run' in result.stderr
 
 
-def _dfad(student_train_first=False):
-    """MMRazor's DataFreeDistillation configured as DFAD, on tiny models."""
-    from mmengine.optim import build_optim_wrapper
-    from mmrazor.registry import MODELS
-
-    def lenet(fc):
-        channels = (6, 16, 120) if fc == 84 else (3, 8, 60)
-        return dict(_scope_='mmpretrain', type='ImageClassifier',
-                    backbone=dict(type='LeNet5BN', in_channels=3,
-                                  channels=channels, fc_channels=fc),
-                    head=dict(type='LinearClsHead', num_classes=10,
-                              in_channels=fc))
-
-    logits = dict(type='ModuleOutputs', source='head.fc')
-    t_logits = dict(type='ModuleOutputs', source='t.head.fc')
-    l1 = dict(s_feature=dict(from_student=True, recorder='fc'),
-              t_feature=dict(from_student=False, recorder='fc'))
-    model = MODELS.build(dict(
-        type='DataFreeDistillation',
-        architecture=lenet(42),
-        teachers=dict(t=dict(build_cfg=lenet(84))),
-        generator=dict(type='DAFLGenerator', img_size=32, latent_dim=16,
-                       hidden_channels=8),
-        distiller=dict(
-            type='ConfigurableDistiller', student_recorders=dict(fc=logits),
-            teacher_recorders=dict(fc=t_logits),
-            distill_losses=dict(loss_l1=dict(type='L1Loss')),
-            loss_forward_mappings=dict(loss_l1=l1)),
-        generator_distiller=dict(
-            type='ConfigurableDistiller', student_recorders=dict(fc=logits),
-            teacher_recorders=dict(fc=t_logits),
-            distill_losses=dict(loss_l1=dict(type='L1Loss', loss_weight=-2)),
-            loss_forward_mappings=dict(loss_l1=l1)),
-        student_train_first=student_train_first))
-    optim = build_optim_wrapper(model, dict(
-        constructor='mmrazor.SeparateOptimWrapperConstructor',
-        architecture=dict(optimizer=dict(type='SGD', lr=0.1)),
-        generator=dict(optimizer=dict(type='Adam', lr=1e-3))))
-    from mmpretrain.structures import DataSample
-    data = dict(inputs=[torch.zeros(3, 32, 32, dtype=torch.uint8)] * 8,
-                data_samples=[DataSample().set_gt_label(i % 10)
-                              for i in range(8)])
-    return model, optim, data
-
-
 def test_mmrazor_data_free_single_process_without_fix_and_with(monkeypatch):
     from mmrazor.models.architectures.generators.base_generator import \
         BaseGenerator
-    model, optim, data = _dfad()
+    model, optim, data = tiny_mmrazor_dfad()
     log = model.train_step(data, optim)  # fixed: runs in one process
     assert 'distill.loss_l1' in log and 'generator.loss_l1' in log
     monkeypatch.delattr(BaseGenerator, 'module')
@@ -209,7 +164,7 @@ def test_mmrazor_data_free_single_process_without_fix_and_with(monkeypatch):
 def test_mmrazor_generator_step_leaks_into_student_without_fix(monkeypatch):
     from mmrazor.models.algorithms.distill.configurable.\
         datafree_distillation import DataFreeDistillation
-    model, optim, data = _dfad()
+    model, optim, data = tiny_mmrazor_dfad()
     model.train_generator(data, optim['generator'])
     assert all(p.grad is None for p in model.student.parameters())
     monkeypatch.setattr(DataFreeDistillation, 'train_generator',

@@ -1,7 +1,7 @@
 """What several hooks need from the runner's model."""
 from __future__ import annotations
 
-from typing import List, Sequence
+from typing import List, Sequence, Tuple
 
 from mmengine.model import is_model_wrapper
 from torch import nn
@@ -25,3 +25,23 @@ def algorithm_submodules(runner, paths: Sequence[str],
                 f'({", ".join(n for n, _ in model.named_children())}).'
             ) from None
     return modules
+
+
+# The attributes under which our algorithm (``teacher``) and MMRazor's
+# data-free algorithms (``teachers``, a ModuleDict) keep their networks.
+NETWORK_ATTRIBUTES = ('teacher', 'teachers', 'architecture', 'generator')
+
+
+def network_paths(runner, hook_name: str) -> Tuple[str, ...]:
+    """Those of ``NETWORK_ATTRIBUTES`` the runner's algorithm has; none is
+    an error naming the hook and the algorithm's children."""
+    model = runner.model.module if is_model_wrapper(
+        runner.model) else runner.model
+    children = dict(model.named_children())
+    paths = tuple(name for name in NETWORK_ATTRIBUTES if name in children)
+    if not paths:
+        raise ValueError(
+            f'{hook_name}: the model has none of the networks '
+            f'{", ".join(NETWORK_ATTRIBUTES)}; name the sub-modules with '
+            f'modules=[...] (its children: {", ".join(children)}).')
+    return paths

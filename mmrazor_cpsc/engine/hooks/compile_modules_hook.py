@@ -6,8 +6,9 @@ from typing import Optional, Sequence
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmrazor.registry import HOOKS
+from torch import nn
 
-from ._utils import algorithm_submodules
+from ._utils import algorithm_submodules, network_paths
 
 
 @HOOKS.register_module()
@@ -34,9 +35,14 @@ class CompileModulesHook(Hook):
     ``dict(type='CompileModulesHook')`` to ``custom_hooks``.
 
     Args:
-        modules (Sequence[str]): attribute paths in the algorithm. A missing
-            one is an error naming it. Defaults to
-            ``('teacher', 'architecture', 'generator')``.
+        modules (Sequence[str], optional): attribute paths in the
+            algorithm; a container (``nn.ModuleDict`` / ``nn.ModuleList``)
+            compiles each of its members. A missing path is an error naming
+            it. Defaults to None: the algorithm's networks, those of
+            ``teacher`` (ours), ``teachers`` (MMRazor's data-free
+            algorithms), ``architecture`` and ``generator`` that it has, so
+            one ``dict(type='CompileModulesHook')`` fits CPSC and MMRazor's
+            DAFL, DFAD and ZSKT alike.
         compile_cfg (dict, optional): keyword arguments of ``torch.compile``
             (e.g. ``dict(mode='max-autotune')``). Defaults to None (its
             defaults).
@@ -44,16 +50,29 @@ class CompileModulesHook(Hook):
     priority = 'LOW'  # after the hooks that change the modules (layout, bf16)
 
     def __init__(self,
-                 modules: Sequence[str] = ('teacher', 'architecture',
-                                           'generator'),
+                 modules: Optional[Sequence[str]] = None,
                  compile_cfg: Optional[dict] = None) -> None:
-        self.modules = tuple(modules)
+        self.modules = None if modules is None else tuple(modules)
         self.compile_cfg = dict(compile_cfg or {})
 
     def before_run(self, runner) -> None:
-        for module in algorithm_submodules(runner, self.modules,
-                                           type(self).__name__):
-            module.compile(**self.compile_cfg)
-        print_log(f'CompileModulesHook: {", ".join(self.modules)} compiled '
+        paths = self.modules
+        if paths is None:
+            paths = network_paths(runner, type(self).__name__)
+        compiled = []
+        for path, module in zip(
+                paths,
+                algorithm_submodules(runner, paths, type(self).__name__)):
+            # A container (MMRazor's ``teachers`` ModuleDict) is never
+            # called itself: compile what it holds.
+            if isinstance(module, (nn.ModuleDict, nn.ModuleList)):
+                members = [(f'{path}.{name}', child)
+                           for name, child in module.named_children()]
+            else:
+                members = [(path, module)]
+            for name, member in members:
+                member.compile(**self.compile_cfg)
+                compiled.append(name)
+        print_log(f'CompileModulesHook: {", ".join(compiled)} compiled '
                   '(the first iterations include compilation)',
                   logger='current')
