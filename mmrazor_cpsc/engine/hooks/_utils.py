@@ -7,13 +7,18 @@ from mmengine.model import is_model_wrapper
 from torch import nn
 
 
+def _algorithm(runner) -> nn.Module:
+    """The runner's algorithm, unwrapped from DDP."""
+    return runner.model.module if is_model_wrapper(
+        runner.model) else runner.model
+
+
 def algorithm_submodules(runner, paths: Sequence[str],
                          hook_name: str) -> List[nn.Module]:
     """The sub-modules at PATHS (e.g. ``'generator'``) of the runner's
     algorithm, unwrapped from DDP; a missing one is an error naming the
     hook, the path and the algorithm's children."""
-    model = runner.model.module if is_model_wrapper(
-        runner.model) else runner.model
+    model = _algorithm(runner)
     modules = []
     for path in paths:
         try:
@@ -35,8 +40,7 @@ NETWORK_ATTRIBUTES = ('teacher', 'teachers', 'architecture', 'generator')
 def network_paths(runner, hook_name: str) -> Tuple[str, ...]:
     """Those of ``NETWORK_ATTRIBUTES`` the runner's algorithm has; none is
     an error naming the hook and the algorithm's children."""
-    model = runner.model.module if is_model_wrapper(
-        runner.model) else runner.model
+    model = _algorithm(runner)
     children = dict(model.named_children())
     paths = tuple(name for name in NETWORK_ATTRIBUTES if name in children)
     if not paths:

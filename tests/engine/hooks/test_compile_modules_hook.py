@@ -85,10 +85,10 @@ def test_default_compiles_mmrazor_data_free_networks():
 
 
 def test_default_on_a_model_without_networks_is_an_error():
+    model = torch.nn.Module()
+    model.layer = torch.nn.Linear(2, 2)
     with pytest.raises(ValueError, match=r'none of the networks teacher, '
                        r'teachers, architecture, generator.*modules=\[...\]'
                        r'.*its children: layer'):
-        model = torch.nn.Module()
-        model.layer = torch.nn.Linear(2, 2)
         HOOKS.build(dict(type='CompileModulesHook')).before_run(
             SimpleNamespace(model=model))
