@@ -1055,14 +1055,8 @@ def resumed_budget(info: Dict, settings: Dict, fixed_iters: Optional[int],
 def teacher_digest(path: str) -> str:
     """A short sha256 of a checkpoint's weights (not of the file, which
     carries timestamps): two runs distilled the same teacher iff it agrees."""
-    import hashlib
-
-    from mmrazor_cpsc.utils.checkpoint import read_state_dict
-    digest = hashlib.sha256()
-    for key, value in sorted(read_state_dict(path).items()):
-        digest.update(key.encode())
-        digest.update(value.detach().cpu().contiguous().numpy().tobytes())
-    return digest.hexdigest()[:16]
+    from mmrazor_cpsc.utils.checkpoint import weights_sha256
+    return weights_sha256(path)
 
 
 def import_runs(path: str, settings: Dict, teacher_sha256: str,

@@ -146,6 +146,21 @@ def read_checkpoint(path: str, role: str = 'teacher'
     return checkpoint, meta
 
 
+def weights_sha256(path: str, length: int = 16) -> str:
+    """The first ``length`` hex digits of a sha256 over a checkpoint's
+    weights (names and bytes, in name order), not over the file, which also
+    carries timestamps and optimizer state: two files hash the same iff they
+    hold the same weights, so a benchmark continued elsewhere can prove it
+    distils the teacher its first runs distilled."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for key, value in sorted(read_state_dict(path).items()):
+        digest.update(key.encode())
+        digest.update(value.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:length]
+
+
 def sub_state_dict(state_dict: Dict[str, torch.Tensor],
                    prefix: str) -> Dict[str, torch.Tensor]:
     """The entries under ``prefix`` (prefix removed); all when none match."""
