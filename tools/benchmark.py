@@ -1052,13 +1052,6 @@ def resumed_budget(info: Dict, settings: Dict, fixed_iters: Optional[int],
     return iters, recorded_command('benchmark', argv_now), added
 
 
-def teacher_digest(path: str) -> str:
-    """A short sha256 of a checkpoint's weights (not of the file, which
-    carries timestamps): two runs distilled the same teacher iff it agrees."""
-    from mmrazor_cpsc.utils.checkpoint import weights_sha256
-    return weights_sha256(path)
-
-
 def import_runs(path: str, settings: Dict, teacher_sha256: str,
                 out: str) -> Dict:
     """The finished runs, calibration and references of a collected
@@ -1119,7 +1112,8 @@ def main(argv=None) -> None:
     info_path = osp.join(out, 'benchmark.json')
     runs: List[Dict] = []
     pairs: List[Dict] = []
-    teacher_sha256 = teacher_digest(teacher_ckpt)
+    from mmrazor_cpsc.utils.checkpoint import weights_sha256
+    teacher_sha256 = weights_sha256(teacher_ckpt)
     if args.import_runs:
         bundle = import_runs(args.import_runs, settings, teacher_sha256, out)
         iters, budget = bundle['iters'], bundle['budget']

@@ -19,6 +19,7 @@ import argparse
 import os
 import os.path as osp
 import sys
+from typing import Tuple
 
 import torch
 
@@ -42,8 +43,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def publish(src: str, dst: str) -> str:
-    """Write SRC's weights and metadata to ``DST-<hash>.pth``; the path."""
+def publish(src: str, dst: str) -> Tuple[str, str]:
+    """Write SRC's weights and metadata to ``DST-<hash>.pth``; its path and
+    the weights' 16-digit hash."""
     state_dict, meta = read_checkpoint(src, 'model')
     meta = {k: v for k, v in meta.items() if k not in RESUME_ONLY_META}
     os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
@@ -52,16 +54,16 @@ def publish(src: str, dst: str) -> str:
     digest = weights_sha256(tmp)
     final = f'{dst[:-len(".pth")]}-{digest[:8]}.pth'
     os.replace(tmp, final)
-    return final
+    return final, digest
 
 
 def main(argv=None) -> None:
     args = parse_args(argv)
     try:
-        path = publish(args.src, args.dst)
+        path, digest = publish(args.src, args.dst)
     except TeacherCheckpointError as err:
         sys.exit(f'publish_model: {err}')
-    print(f'{path}  weights sha256 {weights_sha256(path)}')
+    print(f'{path}  weights sha256 {digest}')
 
 
 if __name__ == '__main__':

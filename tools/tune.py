@@ -46,7 +46,7 @@ from typing import Any, Dict, List, Optional
 from benchmark import (METRIC, REPO, _abs, fits_before, iterations_in,
                        machine, prepare_config, recorded_command,
                        refuse_other_data_without_teacher, run_training,
-                       stop_time, teacher_digest, train_classifier)
+                       stop_time, train_classifier)
 
 KNOB_TYPES = ('float', 'int')
 
@@ -525,7 +525,8 @@ def main(argv=None) -> None:
                              f"tuned the {source.get('suite')} suite, not "
                              f"{spaces['suite']}.")
     budget = trial_budget(args)
-    args.teacher_sha256 = teacher_digest(teacher_ckpt)
+    from mmrazor_cpsc.utils.checkpoint import weights_sha256
+    args.teacher_sha256 = weights_sha256(teacher_ckpt)
     tuning['teacher'] = dict(checkpoint=osp.relpath(teacher_ckpt, REPO),
                              weights_sha256=args.teacher_sha256)
 
