@@ -895,21 +895,38 @@ def method_options(args, name: str) -> Dict:
     return {**args.tuned_options.get(name, {}), **dict(args.cfg_options)}
 
 
+def head_start_iters(cfg) -> int:
+    """The iterations in which CFG's student is not updated yet: the
+    generator head start of CPSC's algorithm or of a
+    ``GeneratorHeadStartHook`` (whichever is longer)."""
+    from mmrazor_cpsc.engine.hooks import GeneratorHeadStartHook
+    starts = [cfg.model.get('student_start_iter', 0) or 0]
+    for hook in cfg.get('custom_hooks', None) or []:
+        if str(hook.get('type', '')).split('.')[-1] == \
+                GeneratorHeadStartHook.__name__:
+            settings = {k: v for k, v in hook.items() if k != 'type'}
+            starts.append(
+                GeneratorHeadStartHook(**settings).student_start_iter)
+    return max(starts)
+
+
 def iterations_in(minutes: float, label: str, config: str, options: Dict,
                   teacher_ckpt: str, calibration_iters: int, batch_size: int,
                   seed: int, work_dir: str) -> Tuple[int, float]:
     """(iterations that fit in MINUTES, median s/iter) from a short timed
     run of CONFIG with OPTIONS through tools/train.py.
 
-    A CPSC config with a generator head start (``model.student_start_iter``)
-    is timed after it: its first iterations skip the student and are cheaper,
-    and timing them would buy it more iterations than the budget holds. The
-    head start then runs inside the budget (the run ends early by what the
-    skipped student steps would have cost).
+    A config with a generator head start (CPSC's
+    ``model.student_start_iter``, or a ``GeneratorHeadStartHook`` for any
+    other algorithm) is timed after it: its first iterations skip the
+    student's update and are cheaper, and timing them would buy it more
+    iterations than the budget holds. The head start then runs inside the
+    budget (the run ends early by what the skipped student steps would have
+    cost).
     """
     cfg, _ = prepare_config(config, options, teacher_ckpt, 1, batch_size, 1,
                             seed, work_dir)
-    skip = cfg.model.get('student_start_iter', 0) or 0
+    skip = head_start_iters(cfg)
     _, path = prepare_config(config, options, teacher_ckpt,
                              skip + calibration_iters, batch_size, 1, seed,
                              work_dir)

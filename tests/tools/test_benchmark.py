@@ -521,3 +521,19 @@ def test_tuned_benchmark_reports_other_seeds_than_the_tuning(tmp_path,
     err = capsys.readouterr().err
     assert 'ran every trial with seed 0' in err
     assert 'Use --first-seed 1' in err
+
+
+def test_head_start_of_either_kind_is_timed_after():
+    # CPSC's built-in head start and the hook's, for MMRazor's algorithms:
+    # the calibration skips whichever is longer, with the hook's default
+    # when the config leaves it out.
+    cfg = Config(dict(model=dict(student_start_iter=5), custom_hooks=[
+        dict(type='ChannelsLastHook'),
+        dict(type='mmrazor.GeneratorHeadStartHook', student_start_iter=7)]))
+    assert benchmark.head_start_iters(cfg) == 7
+    cfg = Config(dict(model=dict(type='DAFLDataFreeDistillation'),
+                      custom_hooks=[dict(type='GeneratorHeadStartHook')]))
+    from mmrazor_cpsc.engine.hooks import GeneratorHeadStartHook
+    assert benchmark.head_start_iters(cfg) == \
+        GeneratorHeadStartHook().student_start_iter > 0
+    assert benchmark.head_start_iters(Config(dict(model=dict()))) == 0

@@ -2,6 +2,7 @@ from .autocast_modules_hook import AutocastModulesHook
 from .channels_last_hook import ChannelsLastHook
 from .compile_modules_hook import CompileModulesHook
 from .cpu_memory_reuse_hook import CPUMemoryReuseHook
+from .generator_head_start_hook import GeneratorHeadStartHook
 from .loss_weight_schedule_hook import LossWeightScheduleHook
 from .metric_timeline_hook import MetricTimelineHook
 from .random_state_hook import RandomStateHook
@@ -11,7 +12,7 @@ from .training_data_meta_hook import TrainingDataMetaHook
 
 __all__ = [
     'AutocastModulesHook', 'ChannelsLastHook', 'CompileModulesHook',
-    'CPUMemoryReuseHook',
+    'CPUMemoryReuseHook', 'GeneratorHeadStartHook',
     'LossWeightScheduleHook', 'MetricTimelineHook', 'RandomStateHook',
     'SyntheticGridHook', 'TeacherAccuracyHook', 'TrainingDataMetaHook'
 ]
