@@ -666,6 +666,14 @@ def per_class_markdown(runs: List[Dict],
     return lines
 
 
+def curve_label(method: str, rows: List[Dict]) -> str:
+    """METHOD with the number of its runs the curve averages: methods of
+    a benchmark in progress have different numbers of seeds, and seeds need
+    not start at 0."""
+    seeds = len({r['seed'] for r in rows})
+    return f'{method} ({seeds} seed{"s" if seeds != 1 else ""})'
+
+
 def plot_curves(path: str, runs: List[Dict]) -> None:
     import matplotlib
     matplotlib.use('Agg')
@@ -679,16 +687,17 @@ def plot_curves(path: str, runs: List[Dict]) -> None:
             for i in range(length)
         ]
         top1 = mean('top1')
-        line, = by_iter.plot(mean('iter'), top1, marker='o', label=method)
+        label = curve_label(method, rows)
+        line, = by_iter.plot(mean('iter'), top1, marker='o', label=label)
         by_time.plot([t / 60 for t in mean('wall_s')], top1, marker='o',
-                     color=line.get_color(), label=method)
+                     color=line.get_color(), label=label)
     for ax, xlabel in ((by_iter, 'iteration'),
                        (by_time, 'training wall time (min)')):
         ax.set_xlabel(xlabel)
         ax.set_ylabel('top-1 on the validation set (%)')
         ax.grid(alpha=0.3)
         ax.legend()
-    fig.suptitle(f'mean over seeds ({max(r["seed"] for r in runs) + 1})')
+    fig.suptitle("mean over each method's seeds")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -537,3 +537,11 @@ def test_head_start_of_either_kind_is_timed_after():
     assert benchmark.head_start_iters(cfg) == \
         GeneratorHeadStartHook().student_start_iter > 0
     assert benchmark.head_start_iters(Config(dict(model=dict()))) == 0
+
+
+def test_curve_labels_count_each_methods_own_seeds():
+    # A benchmark in progress, its seeds numbered from 1: the legend says
+    # how many runs each curve averages, not the highest seed plus one.
+    runs = [dict(method='CPSC', seed=1), dict(method='CPSC', seed=2)]
+    assert benchmark.curve_label('CPSC', runs) == 'CPSC (2 seeds)'
+    assert benchmark.curve_label('DFAD', runs[1:]) == 'DFAD (1 seed)'
