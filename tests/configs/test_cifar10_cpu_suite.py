@@ -21,6 +21,9 @@ DATA_FREE = sorted(
     glob.glob(osp.join(REPO, 'configs', 'cpsc', '*_wrn16-2_wrn16-1_cifar10.py'))
     + glob.glob(osp.join(REPO, 'configs', 'baselines',
                          '*_wrn16-2_wrn16-1_cifar10.py')))
+# MMRazor's DAFL/DFAD/ZSKT with CPSC's generator head start added.
+HEAD_START = sorted(glob.glob(osp.join(REPO, 'configs', 'baselines',
+                                       'head_start', '*.py')))
 TEACHER = 'configs/teachers/wrn16_2_cifar10.py'
 STUDENT = 'configs/students/wrn16_1_cifar10.py'
 
@@ -47,6 +50,24 @@ def test_only_our_default_gives_the_generator_a_head_start():
               for p in DATA_FREE}
     assert starts == {'cpsc': 40, 'cpsc-paper': 0, 'dafl': 0, 'dfad': 0,
                       'zskt': 0}
+
+
+@pytest.mark.parametrize('variant', HEAD_START, ids=osp.basename)
+def test_head_start_variant_is_its_baseline_plus_the_hook(variant):
+    # Same file name as the baseline: the benchmark names it by its first
+    # word, so the baseline's tuned options apply to it unchanged.
+    baseline = osp.join(REPO, 'configs', 'baselines', osp.basename(variant))
+    with_hook = Config.fromfile(variant).to_dict()
+    without = Config.fromfile(baseline).to_dict()
+    hooks = with_hook.pop('custom_hooks')
+    assert hooks == without.pop('custom_hooks') + [
+        dict(type='GeneratorHeadStartHook', student_start_iter=40)]
+    assert with_hook == without
+
+
+def test_head_start_variants_cover_every_baseline():
+    assert [osp.basename(p).split('_')[0] for p in HEAD_START] == [
+        'dafl', 'dfad', 'zskt']
 
 
 def test_published_teacher_is_the_one_the_benchmark_records():
@@ -93,18 +114,27 @@ def test_classifier_trains_on_the_rest_and_validates_held_out(
     assert osp.isfile(tmp_path / 'epoch_2.pth')
 
 
-@pytest.mark.parametrize('config', DATA_FREE, ids=osp.basename)
+@pytest.mark.parametrize('config', DATA_FREE + HEAD_START,
+                         ids=lambda p: osp.relpath(p, osp.join(
+                             REPO, 'configs')))
 def test_data_free_config_runs_two_iterations(config, tiny_cifar10_root,
                                               random_teacher, tmp_path):
     cfg = Config.fromfile(config)
     teacher_key = ('model.teacher_ckpt' if 'teacher_ckpt' in cfg.model else
                    'model.teachers.wrn16_2.ckpt_path')
-    log = run_train_tool(config, tmp_path, [
+    options = [
         f'{teacher_key}={random_teacher}', 'train_cfg.max_iters=2',
         'train_cfg.val_interval=2', 'train_dataloader.batch_size=20',
         'default_hooks.checkpoint.interval=2',
-        *data_options(tiny_cifar10_root)])
+        *data_options(tiny_cifar10_root)]
+    head_start = config in HEAD_START
+    if head_start:  # held for the first of the two iterations only
+        options.append(f'custom_hooks.{len(cfg.custom_hooks) - 1}.'
+                       'student_start_iter=1')
+    log = run_train_tool(config, tmp_path, options)
     assert 'Iter(val) [1/1]' in log and 'accuracy/top1' in log
+    assert head_start == ('GeneratorHeadStartHook: student starts at '
+                          'iteration 1' in log)
     # The same CPU settings for every method, the generator included: bf16
     # where this CPU runs it faster, one probe's answer for every component.
     assert 'ChannelsLastHook' in log

@@ -55,3 +55,8 @@ cpu_hooks = [
     # The teacher's validation top-1 before the first iteration.
     dict(type='TeacherAccuracyHook'),
 ]
+# The same with a generator head start for MMRazor's algorithms, whose code
+# has none (configs/baselines/head_start); CPSC's is built in.
+cpu_hooks_head_start = cpu_hooks + [
+    dict(type='GeneratorHeadStartHook', student_start_iter=40)
+]
