@@ -57,7 +57,7 @@ import math
 import os.path as osp
 import re
 import sys
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Optional
 
 from benchmark import (REPO, agreement_last_fifth, latest_scalars,
                        results_markdown)
@@ -116,16 +116,21 @@ def collect_benchmark(out: str) -> Dict:
     bundle.get('references', {}).pop('teacher_ckpt', None)
     for run in bundle['runs']:
         run.pop('generator_grid', None)
-    bundle['summary'] = benchmark_summary(bundle['runs'])
+    bundle['summary'] = benchmark_summary(
+        bundle['runs'],
+        bundle.get('references', {}).get('teacher_top1_test'))
     return bundle
 
 
-def benchmark_summary(runs: List[Dict]) -> Dict:
+def benchmark_summary(runs: List[Dict],
+                      teacher_top1: Optional[float] = None) -> Dict:
     """Per method, the figures prose may quote (README numbers must come
     from a result file): mean and std of the test top-1 over seeds, the
-    worst final-minus-best validation gap of any seed, the mean teacher
-    agreement where logged; and the first method's lead in mean test top-1
-    over each other method (negative: behind)."""
+    mean final and best validation top-1, the worst final-minus-best
+    validation gap of any seed, the mean teacher agreement where logged,
+    and with TEACHER_TOP1 the mean test top-1 as a percentage of the
+    teacher's; and the first method's lead in mean test top-1 over each
+    other method (negative: behind)."""
     import statistics
     methods = list(dict.fromkeys(r['method'] for r in runs))
     summary: Dict = dict(methods={})
@@ -135,8 +140,13 @@ def benchmark_summary(runs: List[Dict]) -> Dict:
         record = dict(
             seeds=len(rows), top1_test_mean=statistics.mean(test),
             top1_test_std=statistics.stdev(test) if len(test) > 1 else 0.0,
+            top1_final_mean=statistics.mean(r['top1_final'] for r in rows),
+            top1_best_mean=statistics.mean(r['top1_best'] for r in rows),
             worst_final_minus_best=min(r['top1_final'] - r['top1_best']
                                        for r in rows))
+        if teacher_top1:
+            record['top1_test_percent_of_teacher'] = (
+                100 * record['top1_test_mean'] / teacher_top1)
         agreement = [r['teacher_agreement_last_fifth'] for r in rows
                      if 'teacher_agreement_last_fifth' in r]
         if agreement:

@@ -88,9 +88,15 @@ def test_benchmark_summary_holds_what_prose_may_quote():
             dict(run, method='CPSC', seed=2, top1_test=99.0, top1_final=97.5,
                  teacher_agreement_last_fifth=.7),
             dict(run, method='DAFL', seed=1, top1_test=90.0)]
-    summary = results_tables.benchmark_summary(runs)
+    summary = results_tables.benchmark_summary(runs, teacher_top1=99.0)
     cpsc = summary['methods']['CPSC']
     assert cpsc['top1_test_mean'] == pytest.approx(98.5)
+    assert cpsc['top1_final_mean'] == pytest.approx(97.25)
+    assert cpsc['top1_best_mean'] == pytest.approx(97.5)
+    assert cpsc['top1_test_percent_of_teacher'] == pytest.approx(
+        100 * 98.5 / 99.0)
+    assert 'top1_test_percent_of_teacher' not in \
+        results_tables.benchmark_summary(runs)['methods']['CPSC']
     assert cpsc['worst_final_minus_best'] == pytest.approx(-0.5)
     assert cpsc['teacher_agreement_last_fifth_mean'] == pytest.approx(0.6)
     assert 'teacher_agreement_last_fifth_mean' not in summary['methods'][
