@@ -1,8 +1,8 @@
 """mmrazor-cpsc: CPSC-DFKD data-free knowledge distillation for MMRazor.
 
-Importing this package applies the compatibility fixes in
-:mod:`mmrazor_cpsc.compat` first (mmrazor 1.0.0 does not import on torch 2.x
-without them), then registers the generator, losses, recorders, connector,
+Importing this package applies the compatibility fixes of
+:mod:`mmrazor_cpsc.compat` that the installed versions need (mmrazor 1.0.0
+does not import on torch 2.x without them), then registers the generator, losses, recorders, connector,
 algorithm, dataset and backbones into MMRazor's and MMPretrain's registries.
 Configs load it with ``custom_imports = dict(imports=['mmrazor_cpsc'])``.
 """
@@ -20,16 +20,9 @@ except ImportError as error:
 
 from . import compat  # noqa: E402
 
+# Before anything imports mmrazor.models (it does not import on torch 2.x
+# without these): only the fixes the installed versions need.
 compat.apply_all()
-
-# A user config inherits ours by package scope, as it would mmpretrain's:
-# `_base_ = ['mmrazor_cpsc::cpsc/cpsc_lenet5bn_lenet5half_mnist.py']` reads
-# the installed package's .mim/configs. mmengine resolves `pkg::` only for the
-# packages named in this table of its.
-from mmengine.config import utils as _mmengine_config_utils  # noqa: E402
-
-_mmengine_config_utils.MODULE2PACKAGE.setdefault('mmrazor_cpsc',
-                                                 'mmrazor-cpsc')
 
 # mmrazor.engine registers SeparateOptimWrapperConstructor, which CPSC
 # configs use; import it here so any entry point (mmengine's, ours) has it.
