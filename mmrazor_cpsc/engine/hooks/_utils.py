@@ -3,14 +3,9 @@ from __future__ import annotations
 
 from typing import List, Sequence, Tuple
 
-from mmengine.model import is_model_wrapper
 from torch import nn
 
-
-def _algorithm(runner) -> nn.Module:
-    """The runner's algorithm, unwrapped from DDP."""
-    return runner.model.module if is_model_wrapper(
-        runner.model) else runner.model
+from ...utils.model_wrappers import unwrap_model
 
 
 def algorithm_submodules(runner, paths: Sequence[str],
@@ -18,7 +13,7 @@ def algorithm_submodules(runner, paths: Sequence[str],
     """The sub-modules at PATHS (e.g. ``'generator'``) of the runner's
     algorithm, unwrapped from DDP; a missing one is an error naming the
     hook, the path and the algorithm's children."""
-    model = _algorithm(runner)
+    model = unwrap_model(runner.model)
     modules = []
     for path in paths:
         try:
@@ -40,7 +35,7 @@ NETWORK_ATTRIBUTES = ('teacher', 'teachers', 'architecture', 'generator')
 def network_paths(runner, hook_name: str) -> Tuple[str, ...]:
     """Those of ``NETWORK_ATTRIBUTES`` the runner's algorithm has; none is
     an error naming the hook and the algorithm's children."""
-    model = _algorithm(runner)
+    model = unwrap_model(runner.model)
     children = dict(model.named_children())
     paths = tuple(name for name in NETWORK_ATTRIBUTES if name in children)
     if not paths:

@@ -4,8 +4,9 @@ from __future__ import annotations
 import torch
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
 from mmrazor.registry import HOOKS
+
+from ...utils.model_wrappers import unwrap_model
 
 
 @HOOKS.register_module()
@@ -23,8 +24,7 @@ class ChannelsLastHook(Hook):
     priority = 'VERY_HIGH'
 
     def before_run(self, runner) -> None:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrap_model(runner.model)
         converted = 0
         for module in model.modules():
             if isinstance(module, (torch.nn.Conv2d, torch.nn.ConvTranspose2d)):

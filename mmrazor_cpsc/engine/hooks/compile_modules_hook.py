@@ -26,7 +26,7 @@ class CompileModulesHook(Hook):
     still fire: the compiled graph includes them.
 
     A CPU-speed setting that does not change what is computed (up to float
-    rounding of fused kernels). Measured with ``tools/cpu_speed.py`` on the
+    rounding of fused kernels). Measured with ``.dev_scripts/cpu_speed.py`` on the
     CIFAR-10 CPU pair (Intel Xeon, 2 cores, float32): 1.47x the plain run's
     iterations per second, after a one-off compilation of about 100 s
     (seconds when inductor's on-disk cache already holds the graphs);

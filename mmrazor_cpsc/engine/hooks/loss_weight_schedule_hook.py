@@ -7,8 +7,9 @@ from typing import Dict, List, Optional, Sequence
 
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
 from mmrazor.registry import HOOKS
+
+from ...utils.model_wrappers import unwrap_model
 
 
 @HOOKS.register_module()
@@ -22,7 +23,7 @@ class LossWeightScheduleHook(Hook):
     hard but often not of their conditioning class, so the pseudo labels of
     the contrast and of the student's CE point at a class the teacher does
     not see. A schedule can be adversarial early and class-faithful late,
-    e.g. ``eta`` ramped up over the run (configs/cpsc/README.md, MNIST
+    e.g. ``eta`` ramped up over the run (research/mnist_log.md, MNIST
     conditioning variants). It works on any loss module with a float
     ``loss_weight`` (ours and MMRazor's), so baselines can be scheduled too.
 
@@ -113,8 +114,7 @@ class LossWeightScheduleHook(Hook):
         return entry
 
     def before_run(self, runner) -> None:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrap_model(runner.model)
         losses = []
         for entry in self.schedules:
             try:

@@ -9,9 +9,9 @@ import torch
 import torchvision
 from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmrazor.registry import HOOKS
 
+from ...utils.model_wrappers import unwrap_model
 from ...visualization import class_rows, denormalize
 
 
@@ -69,16 +69,16 @@ class SyntheticGridHook(Hook):
     @torch.no_grad()
     def draw(self, runner) -> Optional[str]:
         """Draw and save one grid; returns its path on the main process."""
-        algorithm = _unwrap(runner.model)
+        algorithm = unwrap_model(runner.model)
         # Under DDP the algorithm's generator is itself wrapped; the grid is
         # drawn by the plain module (no gradient, no collective call).
-        generator = _unwrap(algorithm.generator)
+        generator = unwrap_model(algorithm.generator)
         num_classes = getattr(algorithm, 'num_classes', None) or getattr(
             generator, 'num_classes')
         classes = list(range(min(num_classes, self.max_classes)))
         images, labels = class_rows(generator, classes, self.per_class,
                                     self.seed)
-        teacher = _unwrap(algorithm.teacher)
+        teacher = unwrap_model(algorithm.teacher)
         agreement = (teacher(images, None, mode='tensor').argmax(1) ==
                      labels).float().mean().item()
         runner.message_hub.update_scalar('synthetic/teacher_agreement',
@@ -102,6 +102,3 @@ class SyntheticGridHook(Hook):
             f'{agreement * 100:.1f}% of it as the row class.')
         return path
 
-
-def _unwrap(module: torch.nn.Module) -> torch.nn.Module:
-    return module.module if is_model_wrapper(module) else module

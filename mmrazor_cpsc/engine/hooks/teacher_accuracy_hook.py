@@ -6,10 +6,10 @@ from typing import Dict, Optional
 import torch
 from mmengine.dist import all_reduce
 from mmengine.hooks import Hook
-from mmengine.model import is_model_wrapper
 from mmrazor.registry import HOOKS
 from torch import nn
 
+from ...utils.model_wrappers import unwrap_model
 from .random_state_hook import capture_random_state, restore_random_state
 
 
@@ -60,8 +60,7 @@ class TeacherAccuracyHook(Hook):
     def before_train(self, runner) -> None:
         if runner.iter > 0 or runner.val_loop is None:
             return
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = unwrap_model(runner.model)
         self._compare_classes(runner, model)
         teachers = _teachers(model)
         if not teachers:

@@ -1,35 +1,12 @@
 """Record in every checkpoint what the model was trained on."""
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Dict
 
 from mmengine.hooks import Hook
 from mmrazor.registry import HOOKS
 
-META_KEY = 'training_data'
-
-
-def _innermost_type(dataset_cfg: Dict) -> Optional[str]:
-    while isinstance(dataset_cfg, dict):
-        inner = dataset_cfg.get('dataset')
-        if not isinstance(inner, dict):
-            return dataset_cfg.get('type')
-        dataset_cfg = inner
-    return None
-
-
-def normalization_of(preprocessor_cfg: Optional[Dict]) -> Optional[Dict]:
-    """mean / std / to_rgb of a data preprocessor config, as lists."""
-    if not isinstance(preprocessor_cfg, dict) or \
-            preprocessor_cfg.get('mean') is None:
-        return None
-    return dict(
-        mean=[float(v) for v in preprocessor_cfg['mean']],
-        std=[float(v) for v in preprocessor_cfg.get('std') or []],
-        to_rgb=bool(preprocessor_cfg.get('to_rgb',
-                                         preprocessor_cfg.get('bgr_to_rgb',
-                                                              False))))
-
+from ...utils.training_data_meta import META_KEY, training_data_record
 
 @HOOKS.register_module()
 class TrainingDataMetaHook(Hook):
@@ -47,12 +24,5 @@ class TrainingDataMetaHook(Hook):
     """
 
     def before_save_checkpoint(self, runner, checkpoint: Dict) -> None:
-        cfg = runner.cfg
-        model_cfg = cfg.get('model') or {}
-        record = dict(
-            dataset_type=_innermost_type(
-                (cfg.get('train_dataloader') or {}).get('dataset')),
-            normalization=normalization_of(
-                model_cfg.get('data_preprocessor')
-                or cfg.get('data_preprocessor')))
-        checkpoint.setdefault('meta', {})[META_KEY] = record
+        checkpoint.setdefault('meta', {})[META_KEY] = \
+            training_data_record(runner.cfg)

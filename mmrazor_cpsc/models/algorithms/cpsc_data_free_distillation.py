@@ -7,7 +7,7 @@ import logging
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
-import torch.distributed as dist
+from mmengine.dist import all_reduce_params
 from mmengine.logging import MessageHub, print_log
 from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
@@ -80,7 +80,7 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
             nearly constant and the student's cheapest match is a constant
             output; on the CIFAR-10 CPU pair it reached it by driving its last
             BN-ReLU to zero for every input within 20-30 iterations, and dead
-            units never recover (configs/cpsc/README.md, "Collapse and the
+            units never recover (research/cifar10_cpu_log.md, "Collapse and the
             generator head start"). With a
             head start the teacher already tells the classes apart when the
             student begins. The count is the runner's iteration (so a resumed
@@ -439,7 +439,8 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
         main.backward(main.scale_loss(loss), inputs=params)
         # Distillers are never called through their DDP wrapper's forward, so
         # DDP does not synchronise their gradients (e.g. the projection head).
-        _average_across_ranks(unsynced)
+        all_reduce_params([p.grad for p in unsynced if p.grad is not None],
+                          op='mean')
         if main.should_update():
             for wrapper in wrappers:
                 wrapper.step()
@@ -450,7 +451,7 @@ def _check_output_bounds(generator: nn.Module, data_preprocessor) -> None:
     """A generator clipped to the pixel range of one normalisation, fed to a
     model that normalises another way, clips at the wrong values: refuse it
     (the bounds are easily left behind when mean/std are overridden)."""
-    from ...engine.hooks.training_data_meta_hook import normalization_of
+    from ...utils.training_data_meta import normalization_of
     bounds = getattr(generator, 'output_bounds', None)
     norm = normalization_of(data_preprocessor if isinstance(
         data_preprocessor, dict) else None)
@@ -524,23 +525,6 @@ def _add_wrapper_segments(module, state_dict, prefix, *args) -> None:
         for key in [k for k in state_dict
                     if k.startswith(plain) and not k.startswith(wrapped)]:
             state_dict[wrapped + key[len(plain):]] = state_dict.pop(key)
-
-
-def _average_across_ranks(params: Sequence[nn.Parameter]) -> None:
-    """All-reduce (mean) the gradients of ``params`` in one flat buffer."""
-    if not (dist.is_available() and dist.is_initialized()):
-        return
-    world_size = dist.get_world_size()
-    grads = [p.grad for p in params if p.grad is not None]
-    if world_size == 1 or not grads:
-        return
-    flat = torch.cat([g.reshape(-1) for g in grads])
-    dist.all_reduce(flat)
-    flat /= world_size
-    offset = 0
-    for grad in grads:
-        grad.copy_(flat[offset:offset + grad.numel()].view_as(grad))
-        offset += grad.numel()
 
 
 def _device_of(module: nn.Module) -> torch.device:

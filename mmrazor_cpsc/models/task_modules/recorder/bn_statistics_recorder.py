@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-import torch
 from mmrazor.models.task_modules.recorder.base_recorder import BaseRecorder
 from mmrazor.registry import TASK_UTILS
 from torch import nn
