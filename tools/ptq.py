@@ -28,7 +28,7 @@ from mmrazor.utils import register_all_modules
 from torch.ao.quantization import disable_fake_quant, disable_observer
 
 from mmrazor_cpsc.compat import exit_distributed_cleanly
-from mmrazor_cpsc.utils.cli import (config_errors_as_messages, load_config,
+from mmrazor_cpsc.utils.cli import (errors_as_messages, load_config,
                                     parse_with_launch_args)
 
 
@@ -90,6 +90,6 @@ def main():
 
 
 if __name__ == '__main__':
-    with exit_distributed_cleanly(), config_errors_as_messages(
+    with exit_distributed_cleanly(), errors_as_messages(
             'tools/ptq.py'):
         main()

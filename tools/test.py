@@ -16,8 +16,10 @@ from mmrazor.utils import register_all_modules
 from mmrazor_cpsc.compat import exit_distributed_cleanly
 from mmrazor_cpsc.utils.cli import (add_per_class_accuracy,
                                     add_prediction_dump,
-                                    config_errors_as_messages, load_config,
-                                    parse_with_launch_args)
+                                    check_checkpoint_normalization,
+                                    check_data_roots, errors_as_messages,
+                                    load_config, parse_with_launch_args,
+                                    per_class_report)
 
 
 def parse_args():
@@ -41,6 +43,8 @@ def main():
                       args.launcher)
     if not os.path.isfile(args.checkpoint):
         raise SystemExit(f'Checkpoint {args.checkpoint!r} does not exist.')
+    check_data_roots(cfg, ['test'])
+    check_checkpoint_normalization(cfg, args.checkpoint)
     cfg.load_from = args.checkpoint
     if cfg.model.get('teacher_ckpt'):
         # The checkpoint under test restores every weight, the teacher's
@@ -52,18 +56,21 @@ def main():
         add_prediction_dump(cfg, args.out)
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
+    classes = list(runner.test_dataloader.dataset.metainfo.get('classes')
+                   or [])
+    if args.per_class and is_main_process():
+        print(per_class_report(metrics, classes), flush=True)
     if args.out_metrics and is_main_process():
         record = {k: (float(v) if isinstance(v, (int, float)) or getattr(
             v, 'ndim', 1) == 0 else [float(x) for x in v])
                   for k, v in metrics.items()}
         if args.per_class:
-            record['classes'] = list(
-                runner.test_dataloader.dataset.metainfo['classes'])
+            record['classes'] = classes
         with open(args.out_metrics, 'w', encoding='utf-8') as f:
             json.dump(record, f, indent=2)
 
 
 if __name__ == '__main__':
-    with exit_distributed_cleanly(), config_errors_as_messages(
+    with exit_distributed_cleanly(), errors_as_messages(
             'tools/test.py'):
         main()

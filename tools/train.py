@@ -11,8 +11,9 @@ from mmengine.runner import Runner
 from mmrazor.utils import register_all_modules
 
 from mmrazor_cpsc.compat import exit_distributed_cleanly
-from mmrazor_cpsc.utils.cli import (check_load_from, config_errors_as_messages,
+from mmrazor_cpsc.utils.cli import (check_data_roots, check_load_from,
                                     enable_amp, enable_auto_scale_lr,
+                                    errors_as_messages,
                                     find_resumable_checkpoint, load_config,
                                     parse_with_launch_args, resolve_resume,
                                     use_resume_checkpoint)
@@ -50,6 +51,8 @@ def main():
         use_resume_checkpoint(cfg, args.resume)
     else:
         check_load_from(cfg)
+    check_data_roots(cfg, ['train', 'val'] if cfg.get('val_cfg') else
+                     ['train'])
     runner = Runner.from_cfg(cfg)
     try:
         runner.train()
@@ -61,6 +64,6 @@ def main():
 
 
 if __name__ == '__main__':
-    with exit_distributed_cleanly(), config_errors_as_messages(
+    with exit_distributed_cleanly(), errors_as_messages(
             'tools/train.py'):
         main()

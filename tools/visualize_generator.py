@@ -20,7 +20,7 @@ from mmrazor.registry import MODELS
 
 from mmrazor_cpsc.utils import (load_state_dict_exactly, read_state_dict,
                                 sub_state_dict)
-from mmrazor_cpsc.utils.cli import config_errors_as_messages, load_config
+from mmrazor_cpsc.utils.cli import errors_as_messages, load_config
 from mmrazor_cpsc.visualization import (class_rows, denormalize,
                                         load_real_pixels, nearest_real_labels)
 
@@ -95,5 +95,5 @@ def main():
 
 
 if __name__ == '__main__':
-    with config_errors_as_messages('tools/visualize_generator.py'):
+    with errors_as_messages('tools/visualize_generator.py'):
         main()

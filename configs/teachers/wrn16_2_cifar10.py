@@ -14,6 +14,9 @@ default_scope = 'mmpretrain'
 custom_imports = dict(imports=['mmrazor_cpsc'], allow_failed_imports=False)
 
 model = dict(
+    # Named for configs that inherit this one by package scope
+    # (`mmrazor_cpsc::teachers/...`), which mmengine tags with our scope.
+    _scope_='mmpretrain',
     type='ImageClassifier',
     data_preprocessor={{_base_.cifar10_cpu_preprocessor}},
     backbone={{_base_.wrn16_2_cifar10.backbone}},

@@ -5,13 +5,14 @@ import os
 import pickle
 import re
 from collections import OrderedDict
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 from urllib.parse import urlparse
 
 import torch
 from torch import nn
 
 from ..compat import safe_mmengine_checkpoint_loading
+from .training_data_meta import META_KEY, normalization_of
 
 
 class TeacherCheckpointError(ValueError):
@@ -200,8 +201,33 @@ def load_teacher_checkpoint(model: nn.Module, path: str) -> Dict:
     returns the checkpoint's ``meta`` (what it was trained on, where
     recorded)."""
     state_dict, meta = read_checkpoint(path, 'teacher')
+    parts = distillation_parts(state_dict)
+    if parts:
+        raise TeacherCheckpointError(
+            f'{path!r} is a checkpoint of a whole distillation run (it holds '
+            f'{", ".join(parts)}), not a teacher. To teach with its student, '
+            'extract the student first: python tools/'
+            f'convert_student_checkpoint.py {path} student.pth (or `mim run '
+            'mmrazor_cpsc convert_student_checkpoint ...`), then pass '
+            'student.pth as the teacher.')
     load_state_dict_exactly(model, state_dict, path, 'teacher')
     return meta
+
+
+# The sub-modules a distillation algorithm saves (ours and MMRazor's): a
+# state dict with keys under two of them is a whole run, not one network.
+DISTILLATION_PARTS = ('architecture.', 'student.', 'teacher.', 'teachers.',
+                      'generator.', 'distiller.')
+
+
+def distillation_parts(state_dict: Dict[str, torch.Tensor]) -> List[str]:
+    """The distillation sub-modules (``architecture``, ``teacher``,
+    ``generator``...) STATE_DICT holds weights of, when it holds two or
+    more of them (one network's own keys may start with one such name);
+    an empty list otherwise."""
+    found = [part.rstrip('.') for part in DISTILLATION_PARTS
+             if any(key.startswith(part) for key in state_dict)]
+    return found if len(found) >= 2 else []
 
 
 def pretrained_weights(model_cfg: Dict) -> Optional[str]:
@@ -240,10 +266,25 @@ def check_teacher_normalization(meta: Dict, data_preprocessor,
     channel order; ``TrainingDataMetaHook``) other than the data
     preprocessor's that will feed it: it would see every image scaled
     differently from its training, and say nothing."""
-    import numpy as np
+    check_recorded_normalization(meta, data_preprocessor, teacher_ckpt,
+                                 'teacher_ckpt', 'the teacher')
 
-    from ..engine.hooks.training_data_meta_hook import (META_KEY,
-                                                        normalization_of)
+
+def check_recorded_normalization(meta: Dict, data_preprocessor,
+                                 path: Optional[str], what: str,
+                                 model: str) -> None:
+    """Raise :class:`TeacherCheckpointError` when the normalisation META
+    records (``TrainingDataMetaHook``) differs from DATA_PREPROCESSOR's
+    config; nothing when either says nothing.
+
+    Args:
+        meta (dict): the checkpoint's ``meta``.
+        data_preprocessor (dict | None): the config's data preprocessor.
+        path (str | None): the checkpoint, for the message.
+        what (str): how the user gave the checkpoint (``'teacher_ckpt'``).
+        model (str): what sees the images (``'the teacher'``).
+    """
+    import numpy as np
     recorded = (meta.get(META_KEY) or {}).get('normalization')
     current = normalization_of(data_preprocessor if isinstance(
         data_preprocessor, dict) else None)
@@ -255,12 +296,12 @@ def check_teacher_normalization(meta: Dict, data_preprocessor,
             and recorded['to_rgb'] == current['to_rgb'])
     if not same:
         raise TeacherCheckpointError(
-            f'teacher_ckpt {teacher_ckpt!r} was trained with mean '
+            f'{what} {path!r} was trained with mean '
             f"{recorded['mean']}, std {recorded['std']}, to_rgb "
             f"{recorded['to_rgb']}; this config's data_preprocessor has mean "
             f"{current['mean']}, std {current['std']}, to_rgb "
-            f"{current['to_rgb']}, so the teacher would see its images "
+            f"{current['to_rgb']}, so {model} would see its images "
             'scaled differently from its training. Give model.'
-            "data_preprocessor the teacher's values (e.g. --cfg-options "
+            "data_preprocessor the recorded values (e.g. --cfg-options "
             f"model.data_preprocessor.mean=\"{recorded['mean']}\" "
             f"model.data_preprocessor.std=\"{recorded['std']}\").")

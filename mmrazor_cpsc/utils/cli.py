@@ -35,14 +35,119 @@ def parse_with_launch_args(parser: argparse.ArgumentParser,
     return args
 
 
+# Set to 1 to see the full traceback of an error the tools show as one line.
+TRACEBACK_ENV = 'MMRAZOR_CPSC_TRACEBACK'
+
+# Errors the libraries we build on raise on purpose about the user's input,
+# as (exception type, file the statement is in): mmcv's image loading
+# asserts ``failed to load image: PATH`` for a file it cannot decode.
+_UPSTREAM_INPUT_ERRORS = ((AssertionError, osp.join('mmcv', 'transforms',
+                                                    'loading.py')), )
+_UPSTREAM_HINTS = {
+    'failed to load image': 'the file is unreadable or not an image: '
+    'replace or delete it (tools/prepare_dataset.py checks every image)',
+}
+
+
+def _deliberate_error(error: BaseException) -> Optional[BaseException]:
+    """The exception in ERROR's chain that code raised on purpose about the
+    user's input, or None for a bug.
+
+    On purpose means: a ``raise`` statement of this package (mmengine's
+    registry re-raises it with the class name prepended, so the chain is
+    searched for the original), or an upstream input check listed in
+    ``_UPSTREAM_INPUT_ERRORS``.
+    """
+    import traceback
+    package = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        frames = traceback.extract_tb(error.__traceback__)
+        if frames:
+            last = frames[-1]
+            ours = osp.abspath(last.filename).startswith(package + os.sep)
+            if ours and (last.line or '').lstrip().startswith('raise'):
+                return error
+            if any(isinstance(error, kind) and last.filename.endswith(where)
+                   for kind, where in _UPSTREAM_INPUT_ERRORS):
+                return error
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def _one_line(error: BaseException) -> str:
+    message = str(error).strip() or type(error).__name__
+    for start, hint in _UPSTREAM_HINTS.items():
+        if message.startswith(start):
+            message = f'{message}: {hint}'
+    return message
+
+
 @contextlib.contextmanager
-def config_errors_as_messages(tool: str) -> Iterator[None]:
-    """Turn a :class:`ConfigError` raised inside into ``SystemExit`` with
-    its message (exit code 1, no traceback): the user's mistake, not ours."""
+def errors_as_messages(tool: str) -> Iterator[None]:
+    """Turn an error this package (or an upstream input check) raised on
+    purpose into ``SystemExit``: one line, ``TOOL: message``, exit code 1,
+    no traceback. It is the user's input to fix, not a bug to report.
+    Anything else keeps its traceback, and so does every error when
+    ``MMRAZOR_CPSC_TRACEBACK=1`` is set."""
     try:
         yield
     except ConfigError as error:
         raise SystemExit(f'{tool}: {error}') from None
+    except Exception as error:  # noqa: B902 (re-raised unless deliberate)
+        deliberate = _deliberate_error(error)
+        if deliberate is None or os.environ.get(TRACEBACK_ENV) == '1':
+            raise
+        raise SystemExit(f'{tool}: {_one_line(deliberate)} (set '
+                         f'{TRACEBACK_ENV}=1 for the traceback)') from None
+
+
+def _downloads(dataset_cfg: dict) -> bool:
+    """Whether the dataset fetches missing files itself (mmpretrain's MNIST
+    and CIFAR default to ``download=True``)."""
+    if 'download' in dataset_cfg:
+        return bool(dataset_cfg['download'])
+    import inspect
+
+    from mmpretrain.registry import DATASETS
+    cls = DATASETS.get(str(dataset_cfg.get('type', '')))
+    if cls is None:
+        return False
+    try:
+        param = inspect.signature(cls.__init__).parameters.get('download')
+    except (TypeError, ValueError):
+        return False
+    return param is not None and param.default is True
+
+
+def check_data_roots(cfg: Config, splits: List[str]) -> None:
+    """Name a dataset folder that is not there (a moved or mistyped
+    ``data_root``) before the Runner starts, with the key that moves it.
+
+    Args:
+        cfg (Config): the loaded config.
+        splits (list[str]): the dataloaders the tool will use
+            (``'train'``, ``'val'``, ``'test'``).
+
+    Raises:
+        ConfigError: a local ``data_root`` of those splits does not exist
+            and its dataset does not download itself.
+    """
+    for split in splits:
+        dataset = (cfg.get(f'{split}_dataloader') or {}).get('dataset')
+        key = f'{split}_dataloader.dataset'
+        while isinstance(dataset, dict):
+            root = dataset.get('data_root')
+            if (isinstance(root, str) and root and '://' not in root
+                    and not osp.isdir(root) and not _downloads(dataset)):
+                raise ConfigError(
+                    f'{key}.data_root={root!r} is not a folder (relative '
+                    f'paths start at {os.getcwd()}). If the dataset moved, '
+                    f'point the config at it: --cfg-options '
+                    f'{key}.data_root=PATH, or prepare it again with '
+                    'tools/prepare_dataset.py.')
+            dataset, key = dataset.get('dataset'), f'{key}.dataset'
 
 
 def translate_teacher_key(cfg: Config) -> None:
@@ -147,6 +252,35 @@ def add_per_class_accuracy(cfg: Config) -> None:
         evaluator['metrics'] = extended(evaluator['metrics'])  # Evaluator cfg
     else:
         cfg.test_evaluator = extended(evaluator)
+
+
+def per_class_report(metrics: dict, classes: List[str]) -> str:
+    """The class-wise accuracy of METRICS (``PER_CLASS_METRIC``, in class
+    order) as a table with the class names, one class per line."""
+    recalls = [float(v) for v in metrics[PER_CLASS_METRIC]]
+    if len(recalls) != len(classes):
+        raise ConfigError(
+            f'the test set names {len(classes)} classes but the metric has '
+            f'{len(recalls)} values: the config\'s classes do not match its '
+            'data.')
+    width = max(len(str(name)) for name in classes)
+    lines = [f'{"class":<{width}}  accuracy (%)']
+    lines += [f'{name:<{width}}  {recall:6.2f}'
+              for name, recall in zip(classes, recalls)]
+    return '\n'.join(lines)
+
+
+def check_checkpoint_normalization(cfg: Config, checkpoint: str) -> None:
+    """Refuse to test CHECKPOINT under a config whose data preprocessor
+    normalises images otherwise than the run that wrote it (as recorded by
+    ``TrainingDataMetaHook``): every score would be of wrongly scaled
+    images."""
+    from .checkpoint import check_recorded_normalization, read_checkpoint
+    _, meta = read_checkpoint(checkpoint, 'checkpoint')
+    preprocessor = (cfg.get('model') or {}).get('data_preprocessor') or \
+        cfg.get('data_preprocessor')
+    check_recorded_normalization(meta, preprocessor, checkpoint,
+                                 'checkpoint', 'the model')
 
 
 def add_prediction_dump(cfg: Config, path: str) -> None:

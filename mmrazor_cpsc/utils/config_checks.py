@@ -103,16 +103,40 @@ def _components(cfg: Dict) -> Iterator[Tuple[str, Dict, Any, str, str]]:
                                getattr(registry, registry_name), suffix,
                                scoped(part, scope))
     for key in ('train_cfg', 'val_cfg', 'test_cfg'):
-        if isinstance(cfg.get(key), dict):
-            yield key, cfg[key], registry.LOOPS, '', top_scope
+        loop = cfg.get(key)
+        if isinstance(loop, dict):
+            yield key, _with_implicit_loop_type(key, loop), registry.LOOPS, \
+                '', top_scope
     for i, hook in enumerate(cfg.get('custom_hooks') or []):
         if isinstance(hook, dict):
             yield f'custom_hooks[{i}]', hook, registry.HOOKS, '', top_scope
     for split in ('train', 'val', 'test'):
+        dataset = (cfg.get(f'{split}_dataloader') or {}).get('dataset')
+        path = f'{split}_dataloader.dataset'
+        while isinstance(dataset, dict):
+            yield path, dataset, registry.DATASETS, '', scoped(dataset,
+                                                              top_scope)
+            dataset, path = dataset.get('dataset'), f'{path}.dataset'
         sampler = (cfg.get(f'{split}_dataloader') or {}).get('sampler')
         if isinstance(sampler, dict):
             yield (f'{split}_dataloader.sampler', sampler,
                    registry.DATA_SAMPLERS, '', top_scope)
+
+
+def _with_implicit_loop_type(key: str, loop: Dict) -> Dict:
+    """LOOP with the ``type`` mmengine's Runner picks when it has none
+    (``by_epoch=True`` -> EpochBasedTrainLoop, else IterBasedTrainLoop;
+    ValLoop, TestLoop), so its arguments are checked like any loop's."""
+    if 'type' in loop:
+        return loop
+    if key == 'train_cfg':
+        loop_type = ('EpochBasedTrainLoop' if loop.get('by_epoch')
+                     else 'IterBasedTrainLoop')
+        # The Runner pops by_epoch before building the loop.
+        loop = {k: v for k, v in loop.items() if k != 'by_epoch'}
+    else:
+        loop_type = 'ValLoop' if key == 'val_cfg' else 'TestLoop'
+    return dict(loop, type=loop_type)
 
 
 def accepted_arguments(cls: Any) -> Optional[List[str]]:
@@ -171,11 +195,51 @@ def find_argument_mistakes(cfg: Dict) -> List[str]:
         accepted = list(dict.fromkeys(accepted))
         for key in node:
             if key not in accepted and key not in _CONSUMED_BY_BUILDER:
-                mistakes.append(
-                    f'{path}.{key}: {cls.__name__} takes no argument {key!r}'
-                    f'{_suggest(key, accepted)} ({cls.__name__} takes: '
-                    f"{', '.join(accepted)})")
+                mistakes.append(_unknown_argument(path, node, cls, key,
+                                                  accepted))
     return mistakes
+
+
+def _unknown_argument(path: str, node: Dict, cls: Any, key: str,
+                      accepted: List[str]) -> str:
+    """The message for KEY, which CLS (built from NODE at PATH) does not
+    take; a wrapper (``HeldOutSplit``...) whose inner ``dataset`` holds the
+    key is named with the key that reaches it."""
+    inner = node.get('dataset')
+    if isinstance(inner, dict) and 'dataset' in accepted:
+        return (f'{path}.{key}: {cls.__name__} wraps another dataset and '
+                f'takes no {key!r}; set it on the dataset it wraps: '
+                f'{path}.dataset.{key}')
+    return (f'{path}.{key}: {cls.__name__} takes no argument {key!r}'
+            f'{_suggest(key, accepted)} ({cls.__name__} takes: '
+            f"{', '.join(accepted)})")
+
+
+def _head_starts(cfg: Dict) -> Iterator[Tuple[str, Any]]:
+    """(key, value) of every generator head start in CFG: the algorithm's
+    ``student_start_iter`` and any ``GeneratorHeadStartHook``'s."""
+    model = cfg.get('model')
+    if isinstance(model, dict) and 'student_start_iter' in model:
+        yield 'model.student_start_iter', model['student_start_iter']
+    for i, hook in enumerate(cfg.get('custom_hooks') or []):
+        if isinstance(hook, dict) and str(hook.get('type', '')).endswith(
+                'GeneratorHeadStartHook'):
+            yield ('student_start_iter of the GeneratorHeadStartHook in '
+                   'custom_hooks', hook.get('student_start_iter', 40))
+
+
+def find_head_start_mistakes(cfg: Dict) -> List[str]:
+    """A generator head start as long as the whole run: the student would
+    be saved, validated and exported without ever being updated."""
+    max_iters = (cfg.get('train_cfg') or {}).get('max_iters')
+    if not isinstance(max_iters, int) or isinstance(max_iters, bool):
+        return []
+    return [f'{key}={start} holds the student back for all '
+            f'train_cfg.max_iters={max_iters} iterations, so the saved '
+            'student would never be trained: give more iterations or a '
+            f'shorter head start (set {key} below {max_iters}).'
+            for key, start in _head_starts(cfg)
+            if isinstance(start, int) and start >= max_iters > 0]
 
 
 def find_value_mistakes(cfg: Dict) -> List[str]:
@@ -201,7 +265,8 @@ def check_component_arguments(cfg: Dict) -> None:
     type and every impossible setting in ``cfg`` (see
     :func:`find_argument_mistakes`, :func:`find_value_mistakes`), before
     anything is built and before the Runner prints the config."""
-    mistakes = find_value_mistakes(cfg) + find_argument_mistakes(cfg)
+    mistakes = (find_value_mistakes(cfg) + find_head_start_mistakes(cfg)
+                + find_argument_mistakes(cfg))
     if mistakes:
         raise ConfigError('the config has mistakes (nothing was built):\n  '
                           + '\n  '.join(mistakes))
