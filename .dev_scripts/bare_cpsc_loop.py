@@ -1,6 +1,7 @@
-"""CPSC-DFKD as a bare PyTorch loop: the speed reference for tools/benchmark.py.
+"""CPSC-DFKD as a bare PyTorch loop: the speed reference for the benchmark.
 
-    python tools/bare_cpsc_loop.py CONFIG --teacher-ckpt PATH [--iters 30]
+    python .dev_scripts/bare_cpsc_loop.py CONFIG --teacher-ckpt PATH \
+        [--iters 30]
         [--batch-size 256] [--out timing.json]
 
 The same models (built from CONFIG), the same batch and the same math as

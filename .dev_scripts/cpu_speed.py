@@ -1,6 +1,6 @@
 """Time a config with and without the CPU speed settings, side by side.
 
-    python tools/cpu_speed.py CONFIG --teacher-ckpt T.pth [--iters 10]
+    python .dev_scripts/cpu_speed.py CONFIG --teacher-ckpt T.pth [--iters 10]
         [--rounds 2] [--batch-size 256] [--out DIR] [--variants NAME ...]
         [--warmup 2] [--cfg-options k=v ...]
 
@@ -28,7 +28,8 @@ import statistics
 import sys
 from typing import Optional
 
-from benchmark import machine, prepare_config, run_training
+from mmrazor_cpsc.benchmark.report import machine
+from mmrazor_cpsc.benchmark.runs import prepare_config, run_training
 
 # compile_mode: None, 'modules' (CompileModulesHook) or 'train_step'
 # (mmengine's Runner option, which compiles the algorithm's train_step).

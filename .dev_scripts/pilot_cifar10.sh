@@ -5,9 +5,9 @@
 # once on the test set (with per-class accuracy). Output in
 # work_dirs/variants/NAME (train log, scalars, test_metrics.json).
 #   CONFIG=configs/cpsc/cpsc-diverse_wrn16-2_wrn16-1_cifar10.py \
-#       bash tools/pilot_cifar10.sh NAME [key=value ...]
-# Collect every variant: python tools/results_tables.py collect-variants \
-#       work_dirs/variants docs/results/cifar10_cpsc_variants.json
+#       bash .dev_scripts/pilot_cifar10.sh NAME [key=value ...]
+# Collect every variant: python .dev_scripts/results_tables.py collect-variants \
+#       work_dirs/variants research/results/cifar10_cpsc_variants.json
 set -euo pipefail
 NAME=$1; shift
 CONFIG=${CONFIG:-configs/cpsc/cpsc_wrn16-2_wrn16-1_cifar10.py}

@@ -1,30 +1,33 @@
 """One source for every published number: result files -> README tables.
 
-    python tools/results_tables.py collect-benchmark work_dirs/bench_cifar10 \
-        docs/results/cifar10_benchmark.json
-    python tools/results_tables.py collect-tuning work_dirs/tune_cifar10 \
-        docs/results/cifar10_tuning.json
-    python tools/results_tables.py collect-speed work_dirs/cpu_speed_cifar10 \
-        docs/results/cifar10_cpu_speed.json
-    python tools/results_tables.py collect-variants work_dirs/variants \
-        docs/results/cifar10_cpsc_variants.json
-    python tools/results_tables.py collect-probes work_dirs/probes2 \
-        docs/results/cifar10_collapse_probes.json
-    python tools/results_tables.py collect-demo work_dirs/demo \
-        docs/results/mnist_demo.json
-    python tools/results_tables.py render      # rewrite every marked block
-    python tools/results_tables.py check       # exit 1 if a block is stale
+    python .dev_scripts/results_tables.py collect-benchmark \
+        work_dirs/bench_mnist docs/results/mnist_benchmark.json
+    python .dev_scripts/results_tables.py collect-tuning \
+        work_dirs/tune_cifar10 docs/results/cifar10_tuning.json
+    python .dev_scripts/results_tables.py collect-speed \
+        work_dirs/cpu_speed_cifar10 docs/results/cifar10_cpu_speed.json
+    python .dev_scripts/results_tables.py collect-variants \
+        work_dirs/variants research/results/cifar10_cpsc_variants.json
+    python .dev_scripts/results_tables.py collect-probes \
+        work_dirs/probes2 research/results/cifar10_collapse_probes.json
+    python .dev_scripts/results_tables.py collect-demo \
+        work_dirs/demo docs/results/mnist_demo.json
+    python .dev_scripts/results_tables.py render  # rewrite every block
+    python .dev_scripts/results_tables.py check   # exit 1 if one is stale
 
-``collect-*`` copies what a benchmark, tools/tune.py or tools/cpu_speed.py
-recorded into one committed JSON file under docs/results/. A markdown file
-(README.md, configs/*/README.md) carries generated blocks between
+``collect-*`` copies what a benchmark, tools/tune.py or
+.dev_scripts/cpu_speed.py recorded into one committed JSON file: under
+docs/results/ for the product's published results, under research/results/
+for the research log's. A markdown file (README.md, configs/*/README.md,
+docs/**/*.md, research/**/*.md) carries generated blocks between
 
     <!-- results: KIND FILE -->
     ...
     <!-- /results -->
 
 where KIND is ``benchmark``, ``tuning``, ``cpu_speed``, ``variants``,
-``probes`` or ``demo`` and FILE a path under docs/results/. A metafile
+``probes`` or ``demo`` and FILE a result file's path from the repository
+root (docs/results/... or research/results/...). A metafile
 (configs/*/metafile.yml) carries a model's ``Results`` between
 ``# results: benchmark FILE METHOD`` and ``# /results`` lines: METHOD's
 mean top-1 on the test set over the benchmark's seeds. ``collect-variants`` reads every sub-folder of OUT
@@ -34,9 +37,10 @@ checkpoint), with the run's mmengine scalars. ``render`` regenerates each
 block from its file; ``check`` (run by the test suite) fails when a block
 differs from what its file gives, so no number in a marked block can be
 edited by hand or go stale; it also fails when a document (README.md,
-configs/*/README.md, docs/*.md) quotes, outside its blocks, a decimal
-number, percentage or ratio that no committed result file holds (numbers
-published elsewhere: docs/results/published.json, with their sources).
+configs/*/README.md, docs/**/*.md, research/**/*.md) quotes, outside its
+blocks, a decimal number, percentage or ratio that no committed result file
+(docs/results/*.json, research/results/*.json) holds (numbers published
+elsewhere: docs/results/published.json, with their sources).
 Numbers measured by hand before result files existed may stay only inside a
 ``<!-- historical -->`` block whose first line tells the reader so
 (``> **Historical record ...``). The check is a net, not a proof: a number
@@ -59,9 +63,12 @@ import re
 import sys
 from typing import Callable, Dict, List, Optional
 
-from benchmark import (REPO, agreement_last_fifth, latest_scalars,
-                       results_markdown)
-from tune import tuning_markdown
+from mmrazor_cpsc.benchmark.report import (agreement_last_fifth,
+                                           latest_scalars, results_markdown,
+                                           tuning_markdown)
+
+# The repository this script belongs to (it is not shipped in the wheel).
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 BLOCK = re.compile(r'(<!-- results: (\w+) (\S+) -->\n)(.*?)(<!-- /results -->)',
                    re.S)
@@ -69,7 +76,9 @@ BLOCK = re.compile(r'(<!-- results: (\w+) (\S+) -->\n)(.*?)(<!-- /results -->)',
 YAML_BLOCK = re.compile(
     r'^([ \t]*)(# results: benchmark (\S+) (\S+)\n)(.*?)(^[ \t]*# /results\n)',
     re.S | re.M)
-DOCUMENTS = ['README.md', 'configs/*/README.md', 'docs/*.md']
+# Generated blocks may live in any of these (``**``: any depth).
+DOCUMENTS = ['README.md', 'configs/*/README.md', 'docs/**/*.md',
+             'research/**/*.md']
 METAFILES = ['configs/*/metafile.yml']
 DATASETS = {'mnist': 'MNIST', 'cifar10': 'CIFAR-10'}
 
@@ -311,7 +320,7 @@ def render_probes(data: Dict) -> str:
         iters = sorted({t['iter'] for p in timelines
                         for t in p['feature_timeline']})
         lines += ['', 'Student pooled features that are exactly 0 on '
-                  'validation images, by checkpoint (`tools/'
+                  'validation images, by checkpoint (`.dev_scripts/'
                   'student_features.py`, 500 images):', '',
                   '| probe | ' + ' | '.join(f'iter {i}' for i in iters) + ' |',
                   '|---|' + '---|' * len(iters)]
@@ -416,7 +425,7 @@ def rendered_metafile(text: str, where: str) -> str:
 def documents() -> List[str]:
     found = []
     for pattern in DOCUMENTS + METAFILES:
-        found += sorted(glob.glob(osp.join(REPO, pattern)))
+        found += sorted(glob.glob(osp.join(REPO, pattern), recursive=True))
     return found
 
 
@@ -439,7 +448,9 @@ def rendered(text: str, where: str) -> str:
 
 # The documents whose every measured number must come from a result file
 # (generated blocks, or prose quoting a number one of the files holds).
-SOURCED_DOCUMENTS = ['README.md', 'configs/*/README.md', 'docs/*.md']
+SOURCED_DOCUMENTS = DOCUMENTS
+# The committed result files: the product's and the research log's.
+RESULT_FILES = ['docs/results/*.json', 'research/results/*.json']
 # Numbers measured by hand before result files existed may stay, but only
 # inside a block that says so where the reader sees it: the block's first
 # line is HISTORICAL_LABEL followed by when and how they were measured.
@@ -484,10 +495,11 @@ def _numbers_in(data, found: set) -> set:
 
 
 def sourced_numbers() -> set:
-    """The numbers of every committed result file (docs/results/*.json)."""
+    """The numbers of every committed result file (RESULT_FILES)."""
     found: set = set()
-    for path in sorted(glob.glob(osp.join(REPO, 'docs', 'results', '*.json'))):
-        _numbers_in(_read(path), found)
+    for pattern in RESULT_FILES:
+        for path in sorted(glob.glob(osp.join(REPO, pattern))):
+            _numbers_in(_read(path), found)
     return found
 
 
@@ -523,7 +535,7 @@ def unlabelled_historical_blocks(text: str) -> List[str]:
 def sourced_documents() -> List[str]:
     found = []
     for pattern in SOURCED_DOCUMENTS:
-        found += sorted(glob.glob(osp.join(REPO, pattern)))
+        found += sorted(glob.glob(osp.join(REPO, pattern), recursive=True))
     return found
 
 
@@ -536,7 +548,8 @@ def main(argv=None) -> int:
                  'demo'):
         collect = sub.add_parser(f'collect-{kind}')
         collect.add_argument('out', help='the output folder of the run')
-        collect.add_argument('target', help='docs/results/NAME.json')
+        collect.add_argument('target', help='docs/results/NAME.json or '
+                             'research/results/NAME.json')
     sub.add_parser('render')
     sub.add_parser('check')
     args = parser.parse_args(argv)
@@ -562,7 +575,7 @@ def main(argv=None) -> int:
     if args.action == 'check' and stale:
         print('results_tables: generated blocks differ from their result '
               f'files in {", ".join(stale)}; run `python '
-              'tools/results_tables.py render`.', file=sys.stderr)
+              '.dev_scripts/results_tables.py render`.', file=sys.stderr)
         return 1
     known = sourced_numbers()
     for path in sourced_documents():
@@ -578,8 +591,8 @@ def main(argv=None) -> int:
         unsourced = unsourced_numbers(text, known)
         if unsourced:
             print(f'results_tables: {name} quotes numbers no file in '
-                  'docs/results/ holds (generate them into a block, or add '
-                  'the file they come from):\n  ' + '\n  '.join(unsourced),
+                  'docs/results/ or research/results/ holds (generate them '
+                  'into a block, or add the file they come from):\n  ' + '\n  '.join(unsourced),
                   file=sys.stderr)
             return 1
     print(f"results_tables: {len(stale)} file(s) "

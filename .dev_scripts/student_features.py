@@ -1,6 +1,6 @@
 """How alive a distilled student is on real images: a collapse diagnosis.
 
-    python tools/student_features.py CONFIG CHECKPOINT [CHECKPOINT ...]
+    python .dev_scripts/student_features.py CONFIG CHECKPOINT [CHECKPOINT ...]
         [--images 1000] [--out FILE.json] [--cfg-options k=v ...]
 
 On the config's validation images (every k-th, up to --images): top-1 with
@@ -21,7 +21,7 @@ from mmengine.registry import DefaultScope
 
 import mmrazor_cpsc  # noqa: F401
 from mmrazor_cpsc.utils import read_state_dict, sub_state_dict
-from mmrazor_cpsc.utils.cli import config_errors_as_messages, load_config
+from mmrazor_cpsc.utils.cli import errors_as_messages, load_config
 
 
 def student_features(cfg, checkpoint: str, images: int = 1000) -> dict:
@@ -85,5 +85,5 @@ def main():
 
 
 if __name__ == '__main__':
-    with config_errors_as_messages('tools/student_features.py'):
+    with errors_as_messages('.dev_scripts/student_features.py'):
         main()

@@ -1,15 +1,24 @@
 """Every generated block in the READMEs matches its committed result file,
 and a hand-edited number in a block is caught."""
+import importlib.util
 import json
 import os
 import os.path as osp
-import sys
 
 import pytest
 from conftest import REPO
 
-sys.path.insert(0, osp.join(REPO, 'tools'))
-import results_tables  # noqa: E402
+
+def _load_dev_script(name):
+    """.dev_scripts/NAME.py as a module (it is a script, not a package)."""
+    spec = importlib.util.spec_from_file_location(
+        name, osp.join(REPO, '.dev_scripts', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+results_tables = _load_dev_script('results_tables')
 
 
 def test_every_readme_block_matches_its_result_file(capsys):

@@ -1,14 +1,25 @@
-"""tools/student_features.py tells a dead student from a live one (on the
+""".dev_scripts/student_features.py tells a dead student from a live one (on the
 CIFAR-10 pair, whose last BN-ReLU feeds the pooled features)."""
+import importlib.util
 import os
+import os.path as osp
 import sys
 
 import torch
 from conftest import REPO, build_algorithm
 from mmengine.config import Config
 
-sys.path.insert(0, os.path.join(REPO, 'tools'))
-from student_features import student_features  # noqa: E402
+
+def _load_dev_script(name):
+    """.dev_scripts/NAME.py as a module (it is a script, not a package)."""
+    spec = importlib.util.spec_from_file_location(
+        name, osp.join(REPO, '.dev_scripts', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+student_features = _load_dev_script('student_features').student_features
 
 CIFAR_CPSC = os.path.join(REPO, 'configs', 'cpsc',
                           'cpsc_wrn16-2_wrn16-1_cifar10.py')
@@ -63,7 +74,8 @@ def test_several_checkpoints_give_a_timeline(tmp_path, tiny_cifar10_root):
         paths.append(os.fspath(tmp_path / name))
     out = tmp_path / 'timeline.json'
     result = subprocess.run(
-        [sys.executable, 'tools/student_features.py', CIFAR_CPSC, *paths,
+        [sys.executable, '.dev_scripts/student_features.py', CIFAR_CPSC,
+         *paths,
          '--images', '20', '--out', os.fspath(out), '--cfg-options',
          'model.teacher_ckpt=None', 'model.generator.hidden_channels=8',
          'val_dataloader.dataset.per_class=2',
