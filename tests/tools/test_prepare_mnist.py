@@ -6,13 +6,11 @@ import sys
 
 from conftest import REPO
 
+from mmrazor_cpsc.datasets.preparation.mnist import FILES
+
 
 def test_files_in_mnist_format_are_not_claimed_to_be_mnist(tmp_path):
-    for name, (magic, count) in {
-            'train-images-idx3-ubyte': (2051, 60000),
-            'train-labels-idx1-ubyte': (2049, 60000),
-            't10k-images-idx3-ubyte': (2051, 10000),
-            't10k-labels-idx1-ubyte': (2049, 10000)}.items():
+    for name, (magic, count) in FILES.items():
         (tmp_path / name).write_bytes(struct.pack('>II', magic, count))
     result = subprocess.run(
         [sys.executable, 'tools/prepare_mnist.py', '--root', str(tmp_path)],
