@@ -30,12 +30,8 @@ def _run(command, cwd, env=None):
     return result
 
 
-@pytest.fixture(scope='module')
-def built(tmp_path_factory):
-    """sdist of a copy of the sources, then a wheel built from that sdist
-    alone (what a user installing from PyPI gets): (sdist, wheel) paths."""
-    root = tmp_path_factory.mktemp('build')
-    source = root / 'src'
+def copy_sources(source):
+    """What an sdist is made of, copied from the checkout to ``source``."""
     source.mkdir()
     for name in SOURCES:
         src = osp.join(REPO, name)
@@ -44,6 +40,14 @@ def built(tmp_path_factory):
                 '__pycache__', '*.egg-info', '.mim'))
         else:
             shutil.copy(src, source / name)
+    return source
+
+
+def build_sdist_and_wheel(root):
+    """sdist of a copy of the sources, then a wheel built from that sdist
+    alone (what a user installing from PyPI gets), under ``root``:
+    (sdist, wheel) paths."""
+    source = copy_sources(root / 'src')
     _run([sys.executable, 'setup.py', '-q', 'sdist', '-d',
           os.fspath(root / 'sdist')], source)
     [sdist] = os.listdir(root / 'sdist')
@@ -52,6 +56,38 @@ def built(tmp_path_factory):
           os.fspath(root / 'sdist' / sdist)], root)
     [wheel] = os.listdir(root / 'wheel')
     return root / 'sdist' / sdist, root / 'wheel' / wheel
+
+
+def venv_with_wheel(wheel, venv, *pip_options):
+    """A fresh venv at ``venv`` that gets mmrazor_cpsc from ``wheel`` alone
+    (or whatever ``pip install *pip_options wheel`` installs): (its python,
+    its site-packages). The heavy third-party stack (torch, mmcv, ...) is
+    this environment's, reached through a .pth after the venv's own
+    site-packages; that directory's own .pth files (e.g. an editable install
+    of this repo) are not run."""
+    _run([sys.executable, '-m', 'venv', '--without-pip', os.fspath(venv)],
+         venv.parent)
+    python = os.fspath(venv / 'bin' / 'python')
+    [site] = (venv / 'lib').glob('python*/site-packages')
+    (site / 'test_stack.pth').write_text(
+        sysconfig.get_paths()['purelib'] + '\n')
+    _run([python, '-m', 'pip', 'install', '--no-deps', '-q', *pip_options,
+          os.fspath(wheel)], venv.parent)
+    return python, site
+
+
+def user_env():
+    """The environment of a user's shell: one thread (the suite shares two
+    cores), nothing of this checkout on PYTHONPATH."""
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    env.pop('PYTHONPATH', None)
+    return env
+
+
+@pytest.fixture(scope='module')
+def built(tmp_path_factory):
+    """(sdist, wheel) of :func:`build_sdist_and_wheel`."""
+    return build_sdist_and_wheel(tmp_path_factory.mktemp('build'))
 
 
 def test_sdist_builds_a_wheel_with_lower_bounds_only(built):
@@ -90,31 +126,22 @@ def test_wheel_carries_configs_and_tools_the_mim_way(built):
     for needed in ('model-index.yml', 'tools/train.py', 'tools/test.py',
                    'configs/cpsc/metafile.yml',
                    'configs/cpsc/cpsc_lenet5bn_lenet5half_mnist.py',
-                   'configs/_base_/cpsc_runtime.py'):
+                   'configs/_base_/cpsc_runtime.py',
+                   'tools/prepare_dataset.py',
+                   'tools/convert_student_checkpoint.py'):
         assert mim + needed in names, needed
+    # Research scripts, the log and the tests stay in the checkout.
+    assert not [n for n in names if n.startswith(('.dev_scripts', 'tests/',
+                                                  'research/'))]
 
 
-def test_installed_wheel_searched_and_trained_through_mim_from_anywhere(
-        built, tmp_path, fake_mnist_root):
-    _, wheel = built
-    # A fresh venv that gets mmrazor_cpsc from the wheel alone. The heavy
-    # third-party stack (torch, mmcv, ...) is this environment's, reached
-    # through a .pth after the venv's own site-packages; that directory's
-    # own .pth files (e.g. an editable install of this repo) are not run.
-    venv = tmp_path / 'venv'
-    _run([sys.executable, '-m', 'venv', '--without-pip', os.fspath(venv)],
-         tmp_path)
-    python = os.fspath(venv / 'bin' / 'python')
-    [site] = (venv / 'lib').glob('python*/site-packages')
-    (site / 'test_stack.pth').write_text(
-        sysconfig.get_paths()['purelib'] + '\n')
-    _run([python, '-m', 'pip', 'install', '--no-deps', '-q',
-          os.fspath(wheel)], tmp_path)
+def search_run_and_train_through_mim(python, tmp_path, mnist_root):
+    """From a folder that is not the checkout: ``mim search``, ``mim run``
+    (a tool's help) and ``mim train`` of a user's config that inherits a
+    shipped one by package scope; returns the help text."""
     torch.manual_seed(0)
     teacher = PRETRAIN_MODELS.build(Config.fromfile(TEACHER_CONFIG).model)
     torch.save(teacher.state_dict(), tmp_path / 'teacher.pth')
-    # A user's own config, in a directory that is not the repo, inheriting
-    # a shipped config by package scope.
     user = tmp_path / 'my_project'
     user.mkdir()
     (user / 'my_cpsc.py').write_text(
@@ -124,21 +151,61 @@ def test_installed_wheel_searched_and_trained_through_mim_from_anywhere(
         'train_cfg = dict(max_iters=2, val_interval=2)\n'
         'train_dataloader = dict(batch_size=16)\n'
         'val_dataloader = dict(dataset=dict(per_class=2, dataset=dict(\n'
-        f"    data_root={fake_mnist_root!r})))\n"
+        f"    data_root={mnist_root!r})))\n"
         'custom_hooks = []\n')
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    env.pop('PYTHONPATH', None)
-    where = _run([python, '-c', 'import mmrazor_cpsc; '
-                  'print(mmrazor_cpsc.__file__)'], user, env)
-    assert where.stdout.strip().startswith(os.fspath(site))
+    env = user_env()
     # mim finds the index and the tools in the installed package's .mim.
     found = _run([python, '-m', 'mim', 'search', 'mmrazor_cpsc'],
                  user, env).stdout
     assert 'config id: cpsc_lenet5bn_lenet5half_mnist' in found
     assert 'config id: dafl_wrn16-2_wrn16-1_cifar10' in found
+    # `mim run PKG TOOL --help` shows mim's own help (mim keeps --help for
+    # itself, and names only its 14 official codebases there); after `--`
+    # the tool gets it.
+    usage = _run([python, '-m', 'mim', 'run', 'mmrazor_cpsc',
+                  'prepare_dataset', '--', '--help'], user, env).stdout
+    assert 'usage: prepare_dataset.py' in usage and '--name NAME' in usage
     _run([python, '-m', 'mim', 'train', 'mmrazor_cpsc', 'my_cpsc.py',
           '--work-dir', 'work'], user, env)
     assert (user / 'work' / 'iter_2.pth').is_file()
+    return usage
+
+
+def imported_from(python, cwd):
+    """Where ``python`` imports mmrazor_cpsc from, outside the checkout."""
+    return _run([python, '-c', 'import mmrazor_cpsc; '
+                 'print(mmrazor_cpsc.__file__)'], cwd, user_env()
+                ).stdout.strip().splitlines()[-1]
+
+
+def test_installed_wheel_searched_and_trained_through_mim_from_anywhere(
+        built, tmp_path, fake_mnist_root):
+    _, wheel = built
+    python, site = venv_with_wheel(wheel, tmp_path / 'venv')
+    assert imported_from(python, tmp_path).startswith(os.fspath(site))
+    search_run_and_train_through_mim(python, tmp_path, fake_mnist_root)
+
+
+def test_editable_install_searched_and_trained_through_mim_from_anywhere(
+        tmp_path, fake_mnist_root):
+    # `pip install -e .` (what `make` does) leaves the package in the source
+    # tree, where mim does not look; setup.py gives the editable wheel a
+    # package and a .mim that forward to the tree.
+    source = copy_sources(tmp_path / 'checkout')
+    python, site = venv_with_wheel(source, tmp_path / 'venv',
+                                   '--no-build-isolation', '-e')
+    assert imported_from(python, tmp_path) == os.fspath(
+        source / 'mmrazor_cpsc' / '__init__.py')
+    assert (site / 'mmrazor_cpsc' / '.mim' / 'tools' / 'train.py').is_file()
+    search_run_and_train_through_mim(python, tmp_path, fake_mnist_root)
+    # Edits of the tree are live through mim.
+    tool = source / 'tools' / 'prepare_dataset.py'
+    tool.write_text(tool.read_text().replace(
+        'Prepare your own image dataset', 'Edited: prepare your dataset', 1))
+    usage = _run([python, '-m', 'mim', 'run', 'mmrazor_cpsc',
+                  'prepare_dataset', '--', '--help'], tmp_path,
+                 user_env()).stdout
+    assert 'Edited: prepare your dataset' in usage
 
 
 def test_missing_mmcv_names_the_install_command():

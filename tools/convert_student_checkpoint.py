@@ -26,11 +26,10 @@ import os.path as osp
 from mmengine.config import DictAction
 
 import mmrazor_cpsc  # noqa: F401  (registries, compatibility fixes)
-from mmrazor_cpsc.utils import export_student
-from mmrazor_cpsc.utils.cli import config_errors_as_messages, load_config
-from mmrazor_cpsc.utils.student_deployment import (dataset_class_names,
-                                                   export_onnx, image_size_of,
-                                                   student_deploy_config)
+from mmrazor_cpsc.deployment import (dataset_class_names, export_onnx,
+                                    export_student, image_size_of,
+                                    student_deploy_config)
+from mmrazor_cpsc.utils.cli import errors_as_messages, load_config
 
 ONNX_TOLERANCE = 1e-4
 
@@ -88,5 +87,5 @@ def main():
 
 
 if __name__ == '__main__':
-    with config_errors_as_messages('tools/convert_student_checkpoint.py'):
+    with errors_as_messages('tools/convert_student_checkpoint.py'):
         main()

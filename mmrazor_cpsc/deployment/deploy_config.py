@@ -1,19 +1,21 @@
-"""A distilled student as a deployable model: an mmpretrain config that
-classifies image files (mmpretrain's ``ImageClassificationInferencer``),
-class names in the checkpoint, and an ONNX export checked against PyTorch."""
+"""The student of a distillation config as an mmpretrain config that
+classifies image files with mmpretrain's ``ImageClassificationInferencer``,
+and the class names and input size it needs."""
 from __future__ import annotations
 
 import copy
-import json
-import os
 from typing import Dict, List, Optional
 
-import numpy as np
-import torch
 from mmengine.config import Config
 from torch import nn
 
-from .config_checks import ConfigError
+from ..utils.config_checks import ConfigError
+
+# The one transform name mmpretrain's ImageClassificationInferencer removes
+# from a test pipeline (it reads the file itself, with mmcv's imread, as
+# three BGR channels); any other spelling, 'mmpretrain.LoadImageFromFile'
+# included, stays and loads the already loaded image again.
+INFERENCER_LOAD = 'LoadImageFromFile'
 
 
 def _innermost_dataset(dataset_cfg: Dict) -> Dict:
@@ -25,9 +27,20 @@ def _innermost_dataset(dataset_cfg: Dict) -> Dict:
     return dataset_cfg
 
 
+def _type_name(transform: Dict) -> str:
+    """'LoadImageFromFile' for 'mmpretrain.LoadImageFromFile' and the like."""
+    kind = transform.get('type')
+    name = kind if isinstance(kind, str) else getattr(kind, '__name__', '')
+    return name.rsplit('.', 1)[-1]
+
+
 def dataset_class_names(cfg: Config) -> List[str]:
     """Class names of the config's test set: its ``metainfo`` when set, else
-    the dataset class's own (mmpretrain's MNIST, CIFAR10, ...)."""
+    the dataset class's own (mmpretrain's MNIST, CIFAR10, ...).
+
+    Raises:
+        ConfigError: when neither names them.
+    """
     from mmpretrain.registry import DATASETS
     dataset = _innermost_dataset(cfg.test_dataloader.dataset)
     classes = (dataset.get('metainfo') or {}).get('classes')
@@ -37,11 +50,12 @@ def dataset_class_names(cfg: Config) -> List[str]:
     if not classes:
         raise ConfigError(
             f"cannot tell the class names of test dataset {dataset['type']!r}"
-            ": set test_dataloader.dataset.metainfo=dict(classes=[...]).")
+            ': set test_dataloader.dataset.metainfo=dict(classes=[...]).')
     return list(classes)
 
 
-def _input_channels(model: nn.Module) -> int:
+def input_channels(model: nn.Module) -> int:
+    """Image channels ``model`` takes: its first ``Conv2d``'s input."""
     first = next((m for m in model.modules() if isinstance(m, nn.Conv2d)),
                  None)
     if first is None:
@@ -50,9 +64,49 @@ def _input_channels(model: nn.Module) -> int:
     return first.in_channels
 
 
-def _build_classifier(model_cfg: Dict) -> nn.Module:
+def build_classifier(model_cfg: Dict) -> nn.Module:
+    """An mmpretrain classifier from its config dict (copied, not consumed)."""
     from mmpretrain.registry import MODELS
     return MODELS.build(copy.deepcopy(model_cfg))
+
+
+def inferencer_pipeline(pipeline: List[Dict], channels: int,
+                        preprocessor: Dict) -> List[Dict]:
+    """A test pipeline that gives the same pixels from an image file read by
+    ``ImageClassificationInferencer`` as ``pipeline`` gave in the test.
+
+    The inferencer loads every file as three BGR channels and drops a
+    transform typed exactly ``'LoadImageFromFile'``. So a file-loading
+    pipeline gets that transform under that exact name, with no options
+    (what the inferencer does in its place), and a one-channel student gets
+    :class:`ToGrayscale` after it (a grey file comes back unchanged). A
+    pipeline of an in-memory dataset (mmpretrain's MNIST and CIFAR classes)
+    gets the same first steps; its three-channel arrays are RGB, so
+    ``preprocessor['to_rgb']`` is set (in place) for the BGR files.
+
+    Args:
+        pipeline: the test pipeline of the distillation config (not changed).
+        channels: image channels the student takes (1 or 3).
+        preprocessor: the student's data preprocessor config.
+
+    Returns:
+        list[dict]: the pipeline to write into the deploy config.
+    """
+    pipeline = copy.deepcopy(list(pipeline))
+    loads = [i for i, t in enumerate(pipeline)
+             if _type_name(t) == INFERENCER_LOAD]
+    if len(loads) > 1:
+        raise ConfigError(
+            f'the test pipeline loads the image {len(loads)} times: keep one '
+            'LoadImageFromFile in test_dataloader.dataset.pipeline.')
+    rest = [t for i, t in enumerate(pipeline) if i not in loads]
+    rest = [t for t in rest if _type_name(t) != 'ToGrayscale']
+    head = [dict(type=INFERENCER_LOAD)]
+    if channels == 1:
+        head.append(dict(type='ToGrayscale'))
+    elif channels == 3 and not loads:
+        preprocessor['to_rgb'] = True
+    return head + rest
 
 
 def student_deploy_config(cfg: Config) -> Config:
@@ -60,11 +114,16 @@ def student_deploy_config(cfg: Config) -> Config:
 
     ``model`` is the distillation config's ``model.architecture`` with the
     algorithm's data preprocessor; the test pipeline is the config's, made
-    to accept what mmcv reads from an image file (BGR, three channels): a
-    single-channel student gets :class:`ToGrayscale` first, and a
-    three-channel student trained on an in-memory dataset (mmpretrain's
-    CIFAR classes hand out RGB arrays) gets ``to_rgb=True``. Pipelines that
-    load files themselves (``LoadImageFromFile``) are kept as they are.
+    to accept what the inferencer reads from an image file
+    (:func:`inferencer_pipeline`); ``dataset_meta.classes`` are the test
+    set's class names.
+
+    Args:
+        cfg: the distillation config the student was trained with.
+
+    Returns:
+        Config: ready to ``dump`` and to give to
+        ``ImageClassificationInferencer``.
     """
     student = cfg.model.get('architecture')
     if not isinstance(student, dict) or 'type' not in student:
@@ -74,15 +133,9 @@ def student_deploy_config(cfg: Config) -> Config:
             f'{type(student).__name__}.')
     preprocessor = copy.deepcopy(cfg.model.get('data_preprocessor') or {})
     dataset = _innermost_dataset(cfg.test_dataloader.dataset)
-    pipeline = copy.deepcopy(list(dataset.get('pipeline', [])))
-    loads_files = any('LoadImageFromFile' in str(t.get('type'))
-                      for t in pipeline)
-    channels = _input_channels(_build_classifier(student))
-    if not loads_files:
-        if channels == 1:
-            pipeline.insert(0, dict(type='ToGrayscale'))
-        elif channels == 3:
-            preprocessor['to_rgb'] = True
+    channels = input_channels(build_classifier(student))
+    pipeline = inferencer_pipeline(dataset.get('pipeline', []), channels,
+                                   preprocessor)
     model = dict(copy.deepcopy(student), data_preprocessor=preprocessor)
     return Config(dict(
         default_scope='mmpretrain',
@@ -92,76 +145,6 @@ def student_deploy_config(cfg: Config) -> Config:
         test_dataloader=dict(dataset=dict(type='CustomDataset',
                                           pipeline=pipeline)),
         dataset_meta=dict(classes=dataset_class_names(cfg))))
-
-
-class PixelsToLogits(nn.Module):
-    """The student with its normalisation: float pixels (0-255, N x C x H x
-    W, RGB or one grey channel) in, logits (N x classes) out. What the
-    ONNX file computes."""
-
-    def __init__(self, classifier: nn.Module, mean: torch.Tensor,
-                 std: torch.Tensor) -> None:
-        super().__init__()
-        self.classifier = classifier
-        self.register_buffer('mean', mean.reshape(1, -1, 1, 1))
-        self.register_buffer('std', std.reshape(1, -1, 1, 1))
-
-    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
-        return self.classifier((pixels - self.mean) / self.std, mode='tensor')
-
-
-def export_onnx(deploy_cfg: Config, checkpoint: str, out: str,
-                image_size: int, check_batch: int = 4,
-                seed: int = 0) -> Dict:
-    """Export the student of ``deploy_cfg`` with weights ``checkpoint`` to
-    ONNX (:class:`PixelsToLogits`, dynamic batch), run the file through
-    onnxruntime on ``check_batch`` random images and compare with PyTorch.
-    Writes ``out`` and ``out + '.json'`` (input layout, class names, the
-    measured difference); returns that record."""
-    from mmengine.runner import load_checkpoint
-
-    from ..compat import safe_mmengine_checkpoint_loading
-    classifier = _build_classifier(deploy_cfg.model).eval()
-    with safe_mmengine_checkpoint_loading():
-        load_checkpoint(classifier, checkpoint, map_location='cpu',
-                        strict=True)
-    preprocessor = deploy_cfg.model.get('data_preprocessor') or {}
-    channels = _input_channels(classifier)
-    mean = torch.tensor(preprocessor.get('mean', [0.0] * channels),
-                        dtype=torch.float32)
-    std = torch.tensor(preprocessor.get('std', [1.0] * channels),
-                       dtype=torch.float32)
-    model = PixelsToLogits(classifier, mean, std).eval()
-    generator = torch.Generator().manual_seed(seed)
-    pixels = torch.rand(check_batch, channels, image_size, image_size,
-                        generator=generator) * 255
-    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
-    with torch.no_grad():
-        expected = model(pixels).numpy()
-        torch.onnx.export(
-            model, (pixels, ), out, dynamo=False, input_names=['pixels'],
-            output_names=['logits'], opset_version=17,
-            dynamic_axes={'pixels': {0: 'batch'}, 'logits': {0: 'batch'}})
-    try:
-        import onnxruntime
-    except ImportError:
-        raise ConfigError('checking the ONNX file needs onnxruntime: pip '
-                          'install onnxruntime.') from None
-    session = onnxruntime.InferenceSession(
-        out, providers=['CPUExecutionProvider'])
-    got = session.run(['logits'], {'pixels': pixels.numpy()})[0]
-    record = dict(
-        input=dict(name='pixels', shape=['batch', channels, image_size,
-                                         image_size],
-                   range='0-255 float32',
-                   channels='grey' if channels == 1 else 'RGB'),
-        output=dict(name='logits', shape=['batch', len(
-            deploy_cfg.dataset_meta['classes'])]),
-        classes=list(deploy_cfg.dataset_meta['classes']),
-        max_abs_diff_vs_pytorch=float(np.abs(got - expected).max()))
-    with open(out + '.json', 'w') as f:
-        json.dump(record, f, indent=1)
-    return record
 
 
 def image_size_of(cfg: Config, default: Optional[int] = None) -> int:

@@ -8,6 +8,7 @@ from typing import Dict, Optional
 import torch
 
 from ..compat import safe_mmengine_checkpoint_loading
+from ..utils.config_checks import ConfigError
 
 STUDENT_PREFIX = 'architecture.'
 
@@ -32,19 +33,25 @@ def export_student(src: str, dst: str, prefix: str = STUDENT_PREFIX,
 
     Returns:
         dict: the written student state dict.
+
+    Raises:
+        ConfigError: ``src`` is missing or holds no student under ``prefix``
+            (a ``ValueError``; the tools print it as one line).
     """
     if not os.path.isfile(src):
-        raise FileNotFoundError(f'Checkpoint {src!r} does not exist.')
+        raise ConfigError(f'checkpoint {src!r} does not exist: pass the '
+                          "distillation run's iter_N.pth or best_*.pth.")
     with safe_mmengine_checkpoint_loading():
         checkpoint = torch.load(src, map_location='cpu', weights_only=True)
     state_dict = checkpoint.get('state_dict', checkpoint)
     student = OrderedDict((k[len(prefix):], v) for k, v in state_dict.items()
                           if k.startswith(prefix))
     if not student:
-        raise ValueError(
+        raise ConfigError(
             f'{src!r} has no weights under {prefix!r}: it is not a checkpoint '
             'of a distillation algorithm (top-level keys start with '
-            f'{sorted({k.split(".")[0] for k in state_dict})}).')
+            f'{sorted({k.split(".")[0] for k in state_dict})}); pass the '
+            "distillation run's checkpoint, or --prefix for another layout.")
     meta = {'source_checkpoint': os.path.abspath(src)}
     for key in ('iter', 'epoch'):
         if key in checkpoint.get('meta', {}):

@@ -17,7 +17,7 @@ from mmengine.runner import load_checkpoint
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 
 from mmrazor_cpsc.compat import safe_mmengine_checkpoint_loading
-from mmrazor_cpsc.utils import export_student
+from mmrazor_cpsc.deployment import export_student
 
 
 def load_safely(path):
