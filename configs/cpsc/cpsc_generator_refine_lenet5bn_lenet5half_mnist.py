@@ -12,7 +12,7 @@
 # generator's labels must be right; to distil from a GeneratorDataset, the
 # CPSC generator's hard images teach more (KD example, 5 epochs: 98.29 % from
 # a CPSC generator, 97.11 % from the refined demo generator).
-# Measured on the demo's generator (configs/cpsc/README.md, "Generator
+# Measured on the demo's generator (research/mnist_log.md, "Generator
 # refinement"): 17 % of its images have a real test image of their own class
 # as nearest neighbour before, 72 % after (real images 97 %); the teacher
 # agrees with the row's class on 99.6 %; every grid row reads as its digit.

@@ -8,8 +8,8 @@
 # cross-entropy with nearly one image per class and the student stalls
 # (12-minute pilot, seed 0, validation top-1: 22.5 % paper, 53.0 % with the
 # term; with seed 1 it stayed at chance, as the paper's config can: runs at
-# this budget either leave chance early or never. configs/cpsc/README.md,
-# "Conditioning and diversity variants").
+# this budget either leave chance early or never. research/cifar10_cpu_log.md,
+# "The first pilot").
 #   python tools/train.py configs/teachers/wrn16_2_cifar10.py
 #   python tools/train.py configs/cpsc/cpsc_wrn16-2_wrn16-1_cifar10.py \
 #       --cfg-options model.teacher_ckpt=work_dirs/wrn16_2_cifar10/epoch_30.pth
@@ -20,7 +20,7 @@ model = dict(
     # it the teacher sees one class in every image of the still-random
     # generator, the student matches that constant by zeroing its last
     # BN-ReLU within 20-30 iterations, and dead units never come back: the
-    # runs that ended at chance (configs/cpsc/README.md, "Collapse and the
+    # runs that ended at chance (research/cifar10_cpu_log.md, "Collapse and the
     # generator head start").
     student_start_iter=40,
     generator_distiller=dict(

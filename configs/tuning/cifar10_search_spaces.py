@@ -7,7 +7,7 @@
 #       --trials 4 --minutes 10 --out work_dirs/tune_cifar10 \
 #       --teacher-ckpt work_dirs/wrn16_2_cifar10/epoch_30.pth
 # The budget must let students leave chance: at 1.5 minutes per trial every
-# CPSC trial scored 10-14 % (configs/cpsc/README.md, CIFAR-10 on 2 CPU cores).
+# CPSC trial scored 10-14 % (research/cifar10_cpu_log.md).
 _base_ = ['./_base_/data_free_knobs.py']
 suite = 'cifar10'
 # ZSKT's attention-transfer weight, one value for the three WRN groups.

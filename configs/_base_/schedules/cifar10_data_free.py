@@ -21,7 +21,7 @@ student_optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4))
 # Why a warm-up: without it about half the CIFAR-10 runs lost the student in
 # its first iterations (loss stuck at chance for the rest of the run;
-# configs/cpsc/README.md, "Conditioning and diversity variants"), and a
+# research/cifar10_cpu_log.md, "The first pilot"), and a
 # 40-iteration warm-up rescued them. The paper's GPU recipe warms up too (10
 # epochs). It is part of the shared budget, so every method gets it. Both
 # schedulers start at 0: mmengine chains them and, with eta_min 0, both are

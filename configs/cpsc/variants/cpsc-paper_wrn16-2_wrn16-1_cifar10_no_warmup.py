@@ -1,5 +1,4 @@
-# A measured variant (configs/cpsc/README.md, "Conditioning and diversity
-# variants"): ../cpsc-paper_wrn16-2_wrn16-1_cifar10.py with the student LR on a plain cosine from the
+# A measured variant (research/cifar10_cpu_log.md, "The first pilot"): ../cpsc-paper_wrn16-2_wrn16-1_cifar10.py with the student LR on a plain cosine from the
 # first iteration, no warm-up. It is the CPU schedule as it was before the
 # shared schedule (_base_/schedules/cifar10_data_free.py) got its 40-iteration
 # warm-up; the variant rows measured without warm-up run from it.

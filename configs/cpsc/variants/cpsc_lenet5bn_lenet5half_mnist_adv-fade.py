@@ -1,5 +1,5 @@
 # A conditioning variant (issue "Conditioning that holds"; measured in
-# configs/cpsc/README.md, "Conditioning variants (MNIST)"):
+# research/mnist_log.md):
 # ../cpsc_lenet5bn_lenet5half_mnist.py with the generator's adversarial terms
 # (-KL(t||s) and -alpha * L_IKD) fading to 0 between 20 % and 60 % of the run:
 # the generator refinement's main move (no adversarial terms, see

@@ -1,5 +1,5 @@
 # A conditioning variant (issue "Conditioning that holds"; measured in
-# configs/cpsc/README.md, "Conditioning variants (MNIST)"):
+# research/mnist_log.md):
 # ../cpsc_lenet5bn_lenet5half_mnist.py with the student's label term
 # eta * CE(s, y) weighted per image by the teacher's probability of y, so the
 # student is not pulled towards a label its teacher contradicts on that image

@@ -1,5 +1,5 @@
 # A conditioning variant (issue "Conditioning that holds"; measured in
-# configs/cpsc/README.md, "Conditioning variants (MNIST)"):
+# research/mnist_log.md):
 # ../cpsc_lenet5bn_lenet5half_mnist.py with the generator's contrast L_SCL
 # taking class positives only among the images the teacher classifies as
 # their label; an image the teacher reads as another class keeps only its

@@ -1,5 +1,5 @@
 # A conditioning variant (issue "Conditioning that holds"; measured in
-# configs/cpsc/README.md, "Conditioning variants (MNIST)"):
+# research/mnist_log.md):
 # ../cpsc_lenet5bn_lenet5half_mnist.py with the generator's class term
 # eta * CE(t, y) ramped from 0.7 to 14 (x20) between 10 % and 50 % of the run.
 # The x7 ramp over 20-60 % (gen-ce-ramp) lifted the teacher's agreement with

@@ -1,5 +1,5 @@
 # A conditioning variant (issue "Conditioning that holds"; measured in
-# configs/cpsc/README.md, "Conditioning variants (MNIST)"):
+# research/mnist_log.md):
 # ../cpsc_lenet5bn_lenet5half_mnist.py with the generator's class term
 # eta * CE(t, y) ramped from 0.7 to 4.9 (x7) between 20 % and 60 % of the run:
 # adversarial early, class-faithful late. Ramped before the generator's cosine

@@ -1,5 +1,5 @@
 # A conditioning variant (issue "Conditioning that holds"; measured in
-# configs/cpsc/README.md, "Conditioning variants (MNIST)"): the combination
+# research/mnist_log.md): the combination
 # of the two scheduled variants that raised the teacher's agreement with the
 # asked class (gen-ce-ramp: 59 %, adv-fade: 36 %, shipped config: 31 %, seed
 # 1). Between 20 % and 60 % of the run the generator's class term eta *

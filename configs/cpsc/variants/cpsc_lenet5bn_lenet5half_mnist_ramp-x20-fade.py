@@ -1,5 +1,5 @@
 # A conditioning variant (issue "Conditioning that holds"; measured in
-# configs/cpsc/README.md, "Conditioning variants (MNIST)"): the two measured
+# research/mnist_log.md): the two measured
 # schedules that each moved one target, together. Seed 1: the x20 ramp of the
 # generator's class term eta * CE(t, y) over 10-50 % of the run
 # (gen-ce-ramp-x20) raised the teacher's agreement with the asked class to
