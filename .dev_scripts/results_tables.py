@@ -196,25 +196,39 @@ def collect_demo(out: str) -> Dict:
 
 def render_demo(data: Dict) -> str:
     deployed = data['deployed']
+    iters = data.get('iters', 1000)
+    refined = (f" After the refinement (`--refine`): "
+               f"{' '.join(data['refined_grid'].split())}"
+               if data.get('refined_grid') else '')
+    where = f" ({data['machine']})" if data.get('machine') else ''
     return '\n'.join([
-        f"Measured {data['date']} on 2 CPU cores by `make demo`; both models "
-        'on the real MNIST test set (10,000 images):', '',
+        f"Measured {data['date']} on 2 CPU cores{where} by `make demo`; "
+        'both models on the real MNIST test set (10,000 images):', '',
         '| model | trained on | top-1 | time |', '|---|---|---|---|',
         '| LeNet-5-BN teacher | real MNIST less the 5,000 held-out validation '
         f"images, 4 epochs | {data['teacher_top1']:.2f} % | "
         f"{data['teacher_minutes']:.1f} min incl. data |",
-        '| LeNet-5-half student, CPSC-DFKD | nothing but the teacher (1,000 '
-        f"iterations) | **{data['student_top1']:.2f} %** | "
+        '| LeNet-5-half student, CPSC-DFKD | nothing but the teacher '
+        f"({iters:,} iterations) | **{data['student_top1']:.2f} %** | "
         f"{data['student_minutes']:.1f} min |", '',
-        f"End to end (with the grids and the generator refinement) "
+        f"End to end (with the grid and the deployment checks) "
         f"{data['total_minutes']:.1f} min. CPSC's grid: "
-        f"{' '.join(data['grid'].split())} After the refinement: "
-        f"{' '.join(data['refined_grid'].split())}", '',
+        f"{' '.join(data['grid'].split())}{refined}", '',
         "Deployed: mmpretrain's `ImageClassificationInferencer` with the "
         f"exported student names {deployed['correct']} of "
         f"{deployed['images']} test digits saved as PNG files correctly "
         f"(e.g. {deployed['example']}); its ONNX export differs from "
         f"PyTorch by at most {deployed['onnx_max_abs_diff']:.1e}.", ''])
+
+
+def render_demo_iterations(data: Dict) -> str:
+    """The demo-budget sweep: validation top-1 per CPSC iteration count."""
+    lines = [f"Measured {data['date']} ({data['machine']}), one run each:",
+             '', '| CPSC iterations | top-1 validation | s/iter (median) |',
+             '|---|---|---|']
+    lines += [f"| {run['iters']} | {run['top1_val_final']:.2f} % | "
+              f"{run['s_per_iter_median']:.2f} |" for run in data['runs']]
+    return '\n'.join(lines + [''])
 
 
 def collect_speed(out: str) -> Dict:
@@ -379,7 +393,8 @@ def render_speed(data: Dict) -> str:
 
 RENDERERS: Dict[str, Callable[[Dict], str]] = dict(
     benchmark=render_benchmark, tuning=tuning_markdown, cpu_speed=render_speed,
-    variants=render_variants, probes=render_probes, demo=render_demo)
+    variants=render_variants, probes=render_probes, demo=render_demo,
+    demo_iterations=render_demo_iterations)
 
 
 def metafile_results(data: Dict, method: str, indent: str,

@@ -11,6 +11,7 @@ import os
 import os.path as osp
 import shutil
 import statistics
+import time
 from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
 from .runs import (method_options, prepare_config, run_training,
@@ -121,6 +122,26 @@ def iterations_in(minutes: float, label: str, config: str, options: Dict,
     steady = times[2:] or times
     s_per_iter = statistics.median(steady)
     return max(1, int(minutes * 60 / s_per_iter)), s_per_iter
+
+
+def iterations_within(seconds: float, config: str, teacher_ckpt: str,
+                      work_dir: str, lowest: int, highest: int,
+                      batch_size: int = 256) -> int:
+    """Training iterations of CONFIG that fit in SECONDS on this machine,
+    kept within LOWEST..HIGHEST: a short timed run (the timing's own cost
+    is taken from SECONDS), then the division. When even LOWEST does not
+    fit, says by how much the run will overrun."""
+    os.makedirs(work_dir, exist_ok=True)
+    start = time.time()
+    _, s_per_iter = iterations_in(1, 'timing', config, {}, teacher_ckpt, 6,
+                                  batch_size, 0, work_dir)
+    fit = int((seconds - (time.time() - start)) / s_per_iter)
+    if fit < lowest:
+        print(f'This machine takes {s_per_iter:.2f} s per iteration: '
+              f'{lowest} iterations (the least) end about '
+              f'{(lowest - fit) * s_per_iter / 60:.1f} min past the budget.',
+              flush=True)
+    return max(lowest, min(highest, fit))
 
 
 def calibrate(args: argparse.Namespace, names: List[str], teacher_ckpt: str,

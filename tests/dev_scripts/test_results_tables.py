@@ -1,24 +1,15 @@
 """Every generated block in the READMEs matches its committed result file,
 and a hand-edited number in a block is caught."""
-import importlib.util
 import json
 import os
 import os.path as osp
 
 import pytest
-from conftest import REPO
+from conftest import REPO, load_script
 
 
-def _load_dev_script(name):
-    """.dev_scripts/NAME.py as a module (it is a script, not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(REPO, '.dev_scripts', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
-
-results_tables = _load_dev_script('results_tables')
+results_tables = load_script('.dev_scripts', 'results_tables')
 
 
 def test_every_readme_block_matches_its_result_file(capsys):
@@ -321,6 +312,12 @@ def test_demo_numbers_come_from_the_demo_record(tmp_path):
     assert '| **97.79 %** | 5.0 min |' in text
     assert 'names 98 of 100 test digits' in text
     assert 'at most 4.8e-06' in text
+    assert '(1,000 iterations)' in text and 'After the refinement' in text
+    # A demo without --refine, on a budget of its own, says both.
+    data.update(iters=400, refined_grid=None, machine='2 CPU cores (X)')
+    text = results_tables.render_demo(data)
+    assert '(400 iterations)' in text and 'After the refinement' not in text
+    assert '(2 CPU cores (X))' in text
 
 
 def test_numbers_no_prose_quotes_do_not_break_the_check():
@@ -332,3 +329,12 @@ def test_numbers_no_prose_quotes_do_not_break_the_check():
     assert results_tables.unsourced_numbers('### 4.1 Pruning\n', set()) == []
     assert [f.split(' in:')[0] for f in results_tables.unsourced_numbers(
         '## 97.6 % top-1\n', known)] == ['97.6']
+
+
+def test_demo_budget_sweep_table():
+    text = results_tables.render_demo_iterations(dict(
+        date='2026-12-07', machine='2 CPU cores (X)', runs=[
+            dict(iters=300, top1_val_final=98.14, s_per_iter_median=0.671),
+            dict(iters=400, top1_val_final=98.3, s_per_iter_median=0.602)]))
+    assert '| 300 | 98.14 % | 0.67 |' in text
+    assert '| 400 | 98.30 % | 0.60 |' in text
