@@ -205,3 +205,15 @@ def tiny_mmrazor_dfad(student_train_first=False):
                 data_samples=[DataSample().set_gt_label(i % 10)
                               for i in range(8)])
     return model, optim, data
+
+
+def load_script(folder: str, name: str):
+    """FOLDER/NAME.py of the repository (``tools`` or ``.dev_scripts``) as a
+    module: they are scripts, not a package, and are imported without
+    touching ``sys.path``."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        name, osp.join(REPO, folder, f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

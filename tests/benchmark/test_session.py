@@ -15,7 +15,7 @@ import sys
 
 import pytest
 import torch
-from conftest import REPO, TEACHER_CONFIG, mnist_val_options
+from conftest import REPO, TEACHER_CONFIG, load_script, mnist_val_options
 from mmengine.config import Config
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 from PIL import Image
@@ -42,16 +42,6 @@ def calibrated_iters(out, name: str) -> int:
     return max(1, int(MINUTES * 60 / statistics.median(times[2:] or times)))
 
 
-def _load_tool(name):
-    """tools/NAME.py as a module (tools are scripts, not a package)."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        name, os.path.join(REPO, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_seconds_budget_resumed_in_steps(tmp_path, fake_mnist_root,
                                          teacher_file, capsys):
     out = tmp_path / 'bench'
@@ -73,7 +63,7 @@ def test_seconds_budget_resumed_in_steps(tmp_path, fake_mnist_root,
 
     # The tool as a script once; then in this process (the same code
     # without another interpreter's start-up).
-    tool = _load_tool('benchmark')
+    tool = load_script('tools', 'benchmark')
 
     def bench_here(*extra) -> str:
         capsys.readouterr()
@@ -162,10 +152,4 @@ def test_seconds_budget_resumed_in_steps(tmp_path, fake_mnist_root,
 
 
 def _results_tables():
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'results_tables', os.path.join(REPO, '.dev_scripts',
-                                       'results_tables.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script('.dev_scripts', 'results_tables')

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 import torch
-from conftest import REPO, TEACHER_CONFIG, mnist_val_options
+from conftest import REPO, TEACHER_CONFIG, load_script, mnist_val_options
 from mmengine.config import Config
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 
@@ -18,16 +18,6 @@ from mmrazor_cpsc.benchmark.suites import SUITES, method_name
 
 SPACES = 'configs/tuning/cifar10_search_spaces.py'
 MNIST_SPACES = 'configs/tuning/mnist_search_spaces.py'
-
-
-def _load_tool(name):
-    """tools/NAME.py as a module (tools are scripts, not a package)."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(REPO, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_two_trials_then_resume_then_import(tmp_path, fake_mnist_root,
@@ -81,7 +71,7 @@ def test_two_trials_then_resume_then_import(tmp_path, fake_mnist_root,
     assert '**DFAD**' in table and '| 0' in table and '| 1' in table
 
     # Same command with one more trial: the two finished trials are kept.
-    tool = _load_tool('tune')
+    tool = load_script('tools', 'tune')
     capsys.readouterr()
     tool.main([*argv, '--trials', '3'])
     log = capsys.readouterr().out

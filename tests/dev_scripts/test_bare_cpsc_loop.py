@@ -1,24 +1,14 @@
 """The benchmark's bare PyTorch loop computes exactly the algorithm's losses,
 so the overhead ratio compares equal work."""
-import importlib.util
-import os.path as osp
 
 import pytest
 import torch
-from conftest import REPO, small_mnist_cfg
+from conftest import load_script, small_mnist_cfg
 from mmrazor.registry import MODELS
 
 
-def _load_dev_script(name):
-    """.dev_scripts/NAME.py as a module (it is a script, not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(REPO, '.dev_scripts', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
-
-_bare = _load_dev_script('bare_cpsc_loop')
+_bare = load_script('.dev_scripts', 'bare_cpsc_loop')
 BareCPSC, time_bare_loop = _bare.BareCPSC, _bare.time_bare_loop
 
 

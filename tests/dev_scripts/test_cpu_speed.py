@@ -1,23 +1,13 @@
 """.dev_scripts/cpu_speed.py switches exactly the CPU speed settings it names."""
-import importlib.util
 import os
-import os.path as osp
 
 import pytest
-from conftest import REPO
+from conftest import load_script
 from mmengine.config import Config
 
 
-def _load_dev_script(name):
-    """.dev_scripts/NAME.py as a module (it is a script, not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(REPO, '.dev_scripts', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
-
-cpu_speed = _load_dev_script('cpu_speed')
+cpu_speed = load_script('.dev_scripts', 'cpu_speed')
 
 CONFIG = 'configs/cpsc/cpsc_wrn16-2_wrn16-1_cifar10.py'
 

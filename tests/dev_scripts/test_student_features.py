@@ -1,25 +1,15 @@
 """.dev_scripts/student_features.py tells a dead student from a live one (on the
 CIFAR-10 pair, whose last BN-ReLU feeds the pooled features)."""
-import importlib.util
 import os
-import os.path as osp
 import sys
 
 import torch
-from conftest import REPO, build_algorithm
+from conftest import REPO, build_algorithm, load_script
 from mmengine.config import Config
 
 
-def _load_dev_script(name):
-    """.dev_scripts/NAME.py as a module (it is a script, not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(REPO, '.dev_scripts', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
-
-student_features = _load_dev_script('student_features').student_features
+student_features = load_script('.dev_scripts', 'student_features').student_features
 
 CIFAR_CPSC = os.path.join(REPO, 'configs', 'cpsc',
                           'cpsc_wrn16-2_wrn16-1_cifar10.py')

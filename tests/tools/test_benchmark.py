@@ -1,13 +1,12 @@
 """tools/benchmark.py's command line: every bad combination of arguments
 is named before anything runs, and --tuned gives each method its options."""
 import glob
-import importlib.util
 import json
 import os
 import os.path as osp
 
 import pytest
-from conftest import REPO
+from conftest import REPO, load_script
 
 from mmrazor_cpsc.benchmark.runs import method_options, prepare_config
 from mmrazor_cpsc.benchmark.suites import SUITES, method_name
@@ -16,16 +15,8 @@ CONFIGS = ['configs/cpsc/cpsc_lenet5bn_lenet5half_mnist.py',
            'configs/baselines/dafl_lenet5bn_lenet5half_mnist.py']
 
 
-def _load_tool(name):
-    """tools/NAME.py as a module (tools are scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(REPO, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
-
-benchmark = _load_tool('benchmark')
+benchmark = load_script('tools', 'benchmark')
 
 
 @pytest.mark.parametrize('argv, message', [

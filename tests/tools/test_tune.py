@@ -1,26 +1,16 @@
 """tools/tune.py's command line: bad arguments are named before anything
 runs."""
 import datetime
-import importlib.util
 import os
-import os.path as osp
 
 import pytest
-from conftest import REPO
+from conftest import REPO, load_script
 
 SPACES = 'configs/tuning/cifar10_search_spaces.py'
 
 
-def _load_tool(name):
-    """tools/NAME.py as a module (tools are scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        name, osp.join(REPO, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
-
-tune = _load_tool('tune')
+tune = load_script('tools', 'tune')
 
 
 def test_other_data_without_a_teacher_is_refused(capsys, tmp_path):
