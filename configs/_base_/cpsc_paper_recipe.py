@@ -3,9 +3,12 @@
 # only their dataset, backbones, widths and teacher file
 # (configs/cpsc/README.md, "Schedule"):
 # - 600 "epochs" x 50 iterations = 30,000 iterations;
-# - batch 512 on ONE GPU. The contrastive and BN-statistics losses are
-#   computed per process, so a batch split over GPUs changes them; with N
-#   GPUs pass train_dataloader.batch_size=512/N to keep the total at 512;
+# - batch 512 (the paper's, on one GPU). batch_size is per process as in
+#   every mmengine config; with N processes the contrastive loss, the
+#   BN-statistics loss, the balanced labels and the generator's and
+#   student's BatchNorm all see the global batch of N x batch_size, so the
+#   losses and updates are those of one process with that batch
+#   (docs/user_guides/multi_gpu.md);
 # - per iteration 6 generator updates, then 5 student updates, each on a
 #   fresh (z, y) batch;
 # - student SGD lr 0.1, momentum 0.9, wd 5e-4, 10-epoch (500-iteration)

@@ -27,9 +27,16 @@ log_processor = dict(by_epoch=False, window_size=50)
 log_level = 'INFO'
 load_from = None
 resume = False
-# Ranks must draw different noise and labels.
+# Ranks must draw different noise (their labels are slices of one globally
+# balanced batch, drawn by rank 0: labels_across_ranks).
 randomness = dict(seed=0, diff_rank_seed=True)
 
+# No `sync_bn`: mmengine's converts every BatchNorm of the algorithm, the
+# frozen teacher's too, which drops the BN-statistics recorder's hooks, and
+# torch's SyncBatchNorm runs on GPUs only. With several processes the
+# algorithm itself puts the generator's and the student's BatchNorm on the
+# global batch (CPSCDataFreeDistillation(batchnorm_across_ranks=True)), as
+# its losses and label sampling (gather_across_ranks, labels_across_ranks).
 model_wrapper_cfg = dict(
     type='mmengine.MMSeparateDistributedDataParallel',
     broadcast_buffers=False,

@@ -7,7 +7,7 @@ import logging
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
-from mmengine.dist import all_reduce_params
+from mmengine.dist import all_reduce_params, get_world_size
 from mmengine.logging import MessageHub, print_log
 from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
@@ -20,7 +20,10 @@ from ...structures import LabelledSamples
 from ...utils import load_teacher_checkpoint
 from ...utils.checkpoint import (check_teacher_normalization,
                                  pretrained_weights)
-from ..utils.label_sampling import LABEL_SAMPLING, sample_pseudo_labels
+from ..utils.cross_rank import (across_ranks, convert_cross_rank_batchnorm,
+                                local_only)
+from ..utils.label_sampling import (LABEL_SAMPLING, sample_pseudo_labels,
+                                    sample_pseudo_labels_across_ranks)
 
 # Sub-modules trained in each step, paired with their optim_wrapper key.
 GENERATOR_PARTS = ('generator', 'generator_distiller')
@@ -98,6 +101,17 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
             generator update, as the authors' code does by creating a new
             Adam per step (a defect of the reference, reproduced only for
             ``*_reference`` configs). Defaults to False.
+        labels_across_ranks (bool): with several processes, 'balanced'
+            labels balance the global batch (rank 0 draws it, each rank
+            takes its slice) instead of each rank's own. Defaults to True.
+        batchnorm_across_ranks (bool): with several processes, the
+            generator's and the student's BatchNorm layers normalise with the
+            statistics of the global batch (``CrossRankBatchNorm2d``, which
+            also runs on CPU/gloo, unlike ``torch.nn.SyncBatchNorm``) and the
+            teacher, frozen in eval mode, is left alone. mmengine's
+            ``sync_bn`` option is not a substitute: it converts the teacher
+            too, which drops the BN-statistics recorder's hooks, and its
+            torch implementation needs GPUs. Defaults to True.
         check_finite (bool): stop with an error naming the loss term when any
             term is NaN/Inf. Defaults to True.
         data_preprocessor (dict, optional): preprocessor of the *real*
@@ -124,6 +138,8 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
                  label_sampling: str = 'balanced',
                  generator_augment: Optional[Dict] = None,
                  reset_generator_optimizer: bool = False,
+                 labels_across_ranks: bool = True,
+                 batchnorm_across_ranks: bool = True,
                  check_finite: bool = True,
                  data_preprocessor: Optional[Union[Dict, nn.Module]] = None,
                  init_cfg: Optional[Dict] = None) -> None:
@@ -154,6 +170,7 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
         # message hub holds the true, resumable count).
         self._iterations_run = 0
         self.label_sampling = label_sampling
+        self.labels_across_ranks = labels_across_ranks
         self.check_finite = check_finite
         self.reset_generator_optimizer = reset_generator_optimizer
         self._warned_small_batch = False
@@ -181,6 +198,12 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
         # `.module` for this and so fails in a single process).
         self.latent_dim: int = self.generator.latent_dim
         self.num_classes: int = self.generator.num_classes
+        if across_ranks(batchnorm_across_ranks):
+            # Before the recorders hook into the student: converted layers
+            # are new modules. (Runner builds the model after init_dist.)
+            self.generator = convert_cross_rank_batchnorm(self.generator)
+            self.architecture = convert_cross_rank_batchnorm(
+                self.architecture)
         self.distiller = MODELS.build(distiller)
         self.generator_distiller = MODELS.build(generator_distiller)
         for name in ('distiller', 'generator_distiller'):
@@ -195,8 +218,28 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
         self.register_state_dict_post_hook(_drop_wrapper_segments)
         self.register_load_state_dict_pre_hook(_add_wrapper_segments)
         self._check_generator_fits_models()
+        if get_world_size() > 1:
+            self._log_cross_rank_terms(batchnorm_across_ranks)
 
     # ------------------------------------------------------------------ build
+    def _log_cross_rank_terms(self, batchnorm: bool) -> None:
+        """Say which batch-coupled terms see the global batch, so a
+        multi-process run shows whether it computes the one-process method."""
+        global_terms, local_terms = [], []
+        for name, distiller in self._distillers.items():
+            for loss_name, loss in distiller.distill_losses.items():
+                if hasattr(loss, 'gather_across_ranks'):
+                    (global_terms if loss.gather_across_ranks else
+                     local_terms).append(f'{name}.{loss_name}')
+        (global_terms if self.labels_across_ranks else
+         local_terms).append(f'{self.label_sampling} labels')
+        (global_terms if batchnorm else
+         local_terms).append('BatchNorm of generator and student')
+        print_log(
+            f'CPSC on {get_world_size()} processes: over the global batch: '
+            f'{", ".join(global_terms) or "nothing"}; per process: '
+            f'{", ".join(local_terms) or "nothing"}.', logger='current')
+
     @property
     def student(self) -> nn.Module:
         """Alias for ``architecture``."""
@@ -244,7 +287,8 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
         for module in modes:
             module.eval()  # no BN running-statistics update from the dry run
         try:
-            with torch.no_grad():
+            # local_only: a build-time check communicates with no other rank.
+            with torch.no_grad(), local_only():
                 images = self.generator(z, labels)
                 for role, model in (('teacher', self.teacher),
                                     ('student', self.student)):
@@ -295,16 +339,26 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
     # ------------------------------------------------------------------ steps
     def sample_labels(self, batch_size: int,
                       device: torch.device) -> torch.Tensor:
-        """Pseudo labels y for one step, shape (batch_size,)."""
+        """Pseudo labels y for one step, shape (batch_size,); this rank's
+        slice of a globally balanced batch with several processes
+        (``labels_across_ranks``)."""
+        if across_ranks(self.labels_across_ranks):
+            return sample_pseudo_labels_across_ranks(
+                batch_size, self.num_classes, self.label_sampling, device)
         return sample_pseudo_labels(batch_size, self.num_classes,
                                     self.label_sampling, device)
+
+    def sample_latent(self, batch_size: int,
+                      device: torch.device) -> torch.Tensor:
+        """Noise z for one step, shape (batch_size, latent_dim)."""
+        return torch.randn(batch_size, self.latent_dim, device=device)
 
     def synthesize(self, batch_size: int,
                    device: torch.device) -> Tuple[torch.Tensor, torch.Tensor]:
         """Fresh (images, labels) from the generator (gradients as the caller's
         autograd mode allows)."""
         labels = self.sample_labels(batch_size, device)
-        z = torch.randn(batch_size, self.latent_dim, device=device)
+        z = self.sample_latent(batch_size, device)
         return self.generator(z, labels), labels
 
     def _run_critics(self, distiller, images: torch.Tensor,

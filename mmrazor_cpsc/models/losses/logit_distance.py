@@ -5,6 +5,8 @@ import torch
 from mmrazor.registry import MODELS
 from torch import nn
 
+from ..utils.cross_rank import across_ranks, global_mean
+
 
 @MODELS.register_module()
 class LogitDistanceLoss(nn.Module):
@@ -32,6 +34,9 @@ class LogitDistanceLoss(nn.Module):
             adversarial (generator) direction. Defaults to 1.0.
         teacher_detach (bool): stop gradients through ``preds_T``. Defaults to
             False (the generator step needs them).
+        gather_across_ranks (bool): with several processes, take the log
+            forms' batch mean over the global batch, so N processes compute
+            the one-process loss. Defaults to True.
 
     Inputs:
         preds_S (Tensor): (N, K) student logits.
@@ -44,7 +49,8 @@ class LogitDistanceLoss(nn.Module):
 
     def __init__(self, mode: str = 'log_mse', eps: float = 1e-6,
                  loss_weight: float = 1.0,
-                 teacher_detach: bool = False) -> None:
+                 teacher_detach: bool = False,
+                 gather_across_ranks: bool = True) -> None:
         super().__init__()
         if mode not in self.MODES:
             raise ValueError(f'LogitDistanceLoss: mode must be one of '
@@ -55,6 +61,10 @@ class LogitDistanceLoss(nn.Module):
         self.eps = eps
         self.loss_weight = loss_weight
         self.teacher_detach = teacher_detach
+        # The log forms are the log of a batch mean: with several processes
+        # the mean must be the global batch's, or N processes compute
+        # another loss than one.
+        self.gather_across_ranks = gather_across_ranks
 
     def forward(self, preds_S: torch.Tensor,
                 preds_T: torch.Tensor) -> torch.Tensor:
@@ -63,10 +73,12 @@ class LogitDistanceLoss(nn.Module):
         # float32 even under bf16 autocast: the log forms need the precision
         # near zero distance.
         squared = (preds_S.float() - preds_T.float()).pow(2)
+        mean = (global_mean if self.mode.startswith('log_') and
+                across_ranks(self.gather_across_ranks) else torch.mean)
         if self.mode in ('mse', 'log_mse'):
-            dist = squared.mean()
+            dist = mean(squared)
         else:
-            dist = (squared.sum(dim=1) + self.eps).sqrt().mean()
+            dist = mean((squared.sum(dim=1) + self.eps).sqrt())
         if self.mode.startswith('log_'):
             dist = torch.log(dist + self.eps)
         return self.loss_weight * dist

@@ -8,6 +8,8 @@ import torch.nn.functional as F
 from mmrazor.registry import MODELS
 from torch import nn
 
+from ..utils.cross_rank import (across_ranks, gather_no_grad,
+                                gather_with_grad)
 from ._utils import LabelsLike, as_feature_matrix, as_label_tensor
 
 
@@ -42,6 +44,15 @@ class PseudoSupervisedContrastLoss(nn.Module):
     pulls an image towards its label's class even where the teacher
     contradicts the label; this one does not.
 
+    Across processes (``gather_across_ranks``, on by default, acts only when
+    the world size is above 1): the views and labels of all ranks form the
+    batch above, and each rank returns the mean over its own 2B anchors of
+    the same per-anchor term (columns over all 2NB views). With DDP's
+    gradient average and the gather's summed backward, the update equals the
+    one-process update on the global batch: the ranks' losses sum to N times
+    the one-process loss (see ``models/utils/cross_rank.py``). Local batches
+    must be of equal size. Off, each rank contrasts only its own batch.
+
     Args:
         temperature (float): tau > 0. Defaults to 0.07.
         loss_weight (float): multiplier. Defaults to 1.0.
@@ -49,6 +60,8 @@ class PseudoSupervisedContrastLoss(nn.Module):
             'instance' (each sample's other view only) or
             'teacher_confirmed' (class positives among the samples the
             teacher assigns to their label). Defaults to 'class'.
+        gather_across_ranks (bool): contrast over the global batch when
+            several processes train. Defaults to True.
 
     Inputs:
         student_feats: (N, D) or (N, C, H, W) (global-pooled), or a tuple whose
@@ -66,7 +79,8 @@ class PseudoSupervisedContrastLoss(nn.Module):
     POSITIVES = ('class', 'instance', 'teacher_confirmed')
 
     def __init__(self, temperature: float = 0.07, loss_weight: float = 1.0,
-                 positives: str = 'class') -> None:
+                 positives: str = 'class',
+                 gather_across_ranks: bool = True) -> None:
         super().__init__()
         if temperature <= 0:
             raise ValueError('PseudoSupervisedContrastLoss: temperature must '
@@ -77,6 +91,7 @@ class PseudoSupervisedContrastLoss(nn.Module):
         self.temperature = temperature
         self.loss_weight = loss_weight
         self.positives = positives
+        self.gather_across_ranks = gather_across_ranks
 
     def forward(self, student_feats, teacher_feats, labels: LabelsLike,
                 teacher_logits: Optional[torch.Tensor] = None
@@ -95,6 +110,9 @@ class PseudoSupervisedContrastLoss(nn.Module):
         if y.numel() != f_s.shape[0]:
             raise ValueError(f'PseudoSupervisedContrastLoss: {y.numel()} '
                              f'labels for {f_s.shape[0]} features.')
+        if across_ranks(self.gather_across_ranks):
+            return self.loss_weight * self._global_batch_loss(
+                f_s, f_t, y, teacher_logits)
         views = F.normalize(torch.cat([f_s, f_t]), dim=1)
         if self.positives == 'instance':
             # A label per sample: only the two views of one sample match.
@@ -126,3 +144,57 @@ class PseudoSupervisedContrastLoss(nn.Module):
         pos_log_prob = log_prob.masked_fill(~positives, 0.0).sum(1)
         loss = -(pos_log_prob / positives.sum(1)).mean()
         return self.loss_weight * loss
+
+    def _supervision(self, y: torch.Tensor,
+                     teacher_logits: Optional[torch.Tensor],
+                     first_index: int) -> torch.Tensor:
+        """Labels that decide the positives, (B,), for samples whose index in
+        the global batch starts at ``first_index``."""
+        index = first_index + torch.arange(y.numel(), device=y.device)
+        if self.positives == 'instance':
+            return index
+        if self.positives == 'teacher_confirmed':
+            if teacher_logits is None:
+                raise ValueError(
+                    "PseudoSupervisedContrastLoss: positives="
+                    "'teacher_confirmed' needs the teacher's logits.")
+            confirmed = teacher_logits.detach().argmax(1) == y
+            # Labels unique over the global batch for unconfirmed samples.
+            return torch.where(confirmed, y, -1 - index)
+        return y
+
+    def _global_batch_loss(self, f_s: torch.Tensor, f_t: torch.Tensor,
+                           y: torch.Tensor,
+                           teacher_logits: Optional[torch.Tensor]
+                           ) -> torch.Tensor:
+        """The loss above over the views of all ranks, averaged over this
+        rank's anchors.
+
+        Shapes: f_s, f_t (B, D) local; gathered views (2NB, D) ordered
+        [student of ranks 0..N-1, teacher of ranks 0..N-1] as one process
+        would order them; anchors (2B, D); logits (2B, 2NB).
+        """
+        b = f_s.shape[0]
+        rank = torch.distributed.get_rank()
+        y = self._supervision(y, teacher_logits, rank * b)
+        # Normalise before gathering: row-wise, so the order does not matter.
+        local = F.normalize(torch.cat([f_s, f_t]), dim=1)
+        student_all = gather_with_grad(local[:b])
+        teacher_all = gather_with_grad(local[b:])
+        views = torch.cat([student_all, teacher_all])
+        y_all = gather_no_grad(y)
+        total = student_all.shape[0]
+        y_views = torch.cat([y_all, y_all])
+        # Column of each local anchor among the global views.
+        own = torch.cat([rank * b + torch.arange(b, device=y.device),
+                         total + rank * b + torch.arange(b, device=y.device)])
+        anchors = views[own]
+        with torch.autocast(views.device.type, enabled=False):
+            logits = anchors @ views.t() / self.temperature
+        self_mask = torch.zeros_like(logits, dtype=torch.bool)
+        self_mask[torch.arange(2 * b, device=y.device), own] = True
+        logits = logits.masked_fill(self_mask, float('-inf'))
+        log_prob = logits - torch.logsumexp(logits, dim=1, keepdim=True)
+        positives = (y_views[own][:, None] == y_views[None, :]) & ~self_mask
+        pos_log_prob = log_prob.masked_fill(~positives, 0.0).sum(1)
+        return -(pos_log_prob / positives.sum(1)).mean()

@@ -42,3 +42,32 @@ def sample_pseudo_labels(batch_size: int,
               if random_offset else 0)
     labels = (torch.arange(batch_size) + offset) % num_classes
     return labels[torch.randperm(batch_size, generator=generator)].to(device)
+
+
+def sample_pseudo_labels_across_ranks(batch_size: int,
+                                      num_classes: int,
+                                      mode: str = 'balanced',
+                                      device: Optional[Union[str,
+                                                             torch.device]]
+                                      = None) -> torch.Tensor:
+    """This process's ``batch_size`` labels of a global batch of
+    ``world_size * batch_size`` labels drawn as one process would draw them.
+
+    'balanced' balances the global batch: rank 0 draws it (from its own
+    random stream, which checkpoints restore) and broadcasts it; rank r keeps
+    slice r. With one process this is :func:`sample_pseudo_labels`. 'uniform'
+    labels are i.i.d., so each rank draws its own without communication.
+    All ranks must call it together with the same ``batch_size``.
+
+    Returns:
+        Tensor: (batch_size,) int64 on ``device``.
+    """
+    from mmengine.dist import broadcast, get_rank, get_world_size
+    world_size = get_world_size()
+    if world_size == 1 or mode == 'uniform':
+        return sample_pseudo_labels(batch_size, num_classes, mode, device)
+    labels = sample_pseudo_labels(batch_size * world_size, num_classes, mode,
+                                  device)
+    broadcast(labels, src=0)
+    start = get_rank() * batch_size
+    return labels[start:start + batch_size]

@@ -109,3 +109,25 @@ def test_unknown_source_suggests_names():
                                            source='bnn')))
     with pytest.raises(ValueError, match="Close names: \\['bn'"):
         manager.initialize(WithBN())
+
+
+def test_bn_statistics_records_carry_their_count_and_precision():
+    """The count lets BNStatisticsLoss combine several processes' statistics
+    exactly; float64 inputs keep float64 statistics (rank-invariance tests
+    compare in float64)."""
+    model = WithBN().double().eval()
+    manager = RecorderManager(dict(
+        bn=dict(type='BNStatistics', source='bn'),
+        per_image=dict(type='BNStatistics', source='bn', per_sample=True)))
+    manager.initialize(model)
+    with manager:
+        model(torch.randn(4, 1, 6, 6, dtype=torch.float64))
+    (batch, ), = manager.get_recorder('bn').data_buffer
+    (per_image, ), = manager.get_recorder('per_image').data_buffer
+    conv_out_hw = model.conv(torch.zeros(1, 1, 6, 6,
+                                         dtype=torch.float64)).shape[2:]
+    pixels = conv_out_hw[0] * conv_out_hw[1]
+    assert batch.count == 4 * pixels
+    assert per_image.count == pixels
+    mean, var, _, _ = batch  # still a 4-tuple to every reader
+    assert mean.dtype == var.dtype == torch.float64

@@ -3,12 +3,20 @@ from __future__ import annotations
 
 from typing import List, Optional
 
+import torch
 from mmrazor.models.task_modules.recorder.base_recorder import BaseRecorder
 from mmrazor.registry import TASK_UTILS
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ._source import find_source_module
+
+
+class BNRecord(tuple):
+    """``(mean, var, running_mean, running_var)``, a plain 4-tuple to its
+    readers, with ``count``: the number of values the statistics are over."""
+
+    count: int = 1
 
 
 @TASK_UTILS.register_module()
@@ -35,6 +43,9 @@ class BNStatisticsRecorder(BaseRecorder):
         mean/var are the statistics of the layer's input (biased variance, as
         BN normalises with), of shape (C,) over N, H, W, or with
         ``per_sample`` of shape (N, C) over H, W; the buffers are (C,).
+        The tuple's ``count`` attribute is the number of values each
+        statistic is over (N*H*W, or H*W), which ``BNStatisticsLoss`` needs
+        to combine the statistics of several processes exactly.
 
     Raises:
         ValueError: at initialisation when the source has no BN layers; BN
@@ -84,12 +95,15 @@ class BNStatisticsRecorder(BaseRecorder):
         first = 2 if self.per_sample else 0
         dims = [d for d in range(first, x.ndim) if d != 1]
         # Under bfloat16 autocast the layer's input is bf16: take its
-        # statistics in float32, as the running buffers are.
-        x = x.float()
+        # statistics in float32, as the running buffers are (float64 stays
+        # float64).
+        x = x.to(torch.promote_types(x.dtype, torch.float32))
         mean = x.mean(dim=dims)
         var = x.var(dim=dims, unbiased=False)
         record: List = self.data_buffer[-1]
-        record.append((mean, var, module.running_mean, module.running_var))
+        stats = BNRecord((mean, var, module.running_mean, module.running_var))
+        stats.count = x.numel() // mean.numel()
+        record.append(stats)
 
     def __enter__(self):
         super().__enter__()
