@@ -200,9 +200,9 @@ def render_demo(data: Dict) -> str:
     refined = (f" After the refinement (`--refine`): "
                f"{' '.join(data['refined_grid'].split())}"
                if data.get('refined_grid') else '')
-    where = f" ({data['machine']})" if data.get('machine') else ''
+    where = data.get('machine') or '2 CPU cores'
     return '\n'.join([
-        f"Measured {data['date']} on 2 CPU cores{where} by `make demo`; "
+        f"Measured {data['date']} on {where} by `make demo`; "
         'both models on the real MNIST test set (10,000 images):', '',
         '| model | trained on | top-1 | time |', '|---|---|---|---|',
         '| LeNet-5-BN teacher | real MNIST less the 5,000 held-out validation '

@@ -317,7 +317,7 @@ def test_demo_numbers_come_from_the_demo_record(tmp_path):
     data.update(iters=400, refined_grid=None, machine='2 CPU cores (X)')
     text = results_tables.render_demo(data)
     assert '(400 iterations)' in text and 'After the refinement' not in text
-    assert '(2 CPU cores (X))' in text
+    assert 'on 2 CPU cores (X) by `make demo`' in text
 
 
 def test_numbers_no_prose_quotes_do_not_break_the_check():
