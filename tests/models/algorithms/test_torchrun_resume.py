@@ -44,10 +44,14 @@ def test_torchrun_two_cpu_processes_train_and_resume(tmp_path,
     assert 'using the gloo backend instead of nccl' in first
     # The model was built after the process group: the cross-rank terms
     # are on.
-    assert ('CPSC on 2 processes: over the global batch: '
-            'generator_distiller.loss_bn, generator_distiller.loss_scl, '
-            'balanced labels, BatchNorm of generator and student; '
-            'per process: nothing.') in first, first[-3000:]
+    found = re.search(r'CPSC on 2 processes: over the global batch: '
+                      r'(.*); per process: (.*)\.\n', first)
+    assert found, first[-3000:]
+    assert set(found.group(1).split(', ')) == {
+        'generator_distiller.loss_adv_ikd', 'generator_distiller.loss_bn',
+        'generator_distiller.loss_scl', 'distiller.loss_ikd',
+        'balanced labels', 'BatchNorm of generator and student'}
+    assert found.group(2) == 'nothing'
     assert osp.exists(osp.join(work_dir, 'iter_2.pth'))
 
     second = torchrun_train(work_dir, options + ['train_cfg.max_iters=4'],
