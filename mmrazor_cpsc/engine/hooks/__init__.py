@@ -1,5 +1,6 @@
 from .autocast_modules_hook import AutocastModulesHook
 from .channels_last_hook import ChannelsLastHook
+from .collapse_guard_hook import CollapseGuardHook
 from .compile_modules_hook import CompileModulesHook
 from .cpu_memory_reuse_hook import CPUMemoryReuseHook
 from .generator_head_start_hook import GeneratorHeadStartHook
@@ -11,7 +12,8 @@ from .teacher_accuracy_hook import TeacherAccuracyHook
 from .training_data_meta_hook import TrainingDataMetaHook
 
 __all__ = [
-    'AutocastModulesHook', 'ChannelsLastHook', 'CompileModulesHook',
+    'AutocastModulesHook', 'ChannelsLastHook', 'CollapseGuardHook',
+    'CompileModulesHook',
     'CPUMemoryReuseHook', 'GeneratorHeadStartHook',
     'LossWeightScheduleHook', 'MetricTimelineHook', 'RandomStateHook',
     'SyntheticGridHook', 'TeacherAccuracyHook', 'TrainingDataMetaHook'
