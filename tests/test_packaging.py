@@ -178,14 +178,6 @@ def imported_from(python, cwd):
                 ).stdout.strip().splitlines()[-1]
 
 
-def test_installed_wheel_searched_and_trained_through_mim_from_anywhere(
-        built, tmp_path, fake_mnist_root):
-    _, wheel = built
-    python, site = venv_with_wheel(wheel, tmp_path / 'venv')
-    assert imported_from(python, tmp_path).startswith(os.fspath(site))
-    search_run_and_train_through_mim(python, tmp_path, fake_mnist_root)
-
-
 def test_editable_install_searched_and_trained_through_mim_from_anywhere(
         tmp_path, fake_mnist_root):
     # `pip install -e .` (what `make` does) leaves the package in the source

@@ -24,7 +24,8 @@ import numpy as np
 import pytest
 from conftest import write_idx
 from PIL import Image
-from test_packaging import build_sdist_and_wheel, user_env, venv_with_wheel
+from test_packaging import (build_sdist_and_wheel, imported_from, user_env,
+                            venv_with_wheel)
 
 CLASSES = ('cat', 'dog', 'owl')
 # Short runs of the generated configs: a narrow generator, 4 iterations,
@@ -80,7 +81,9 @@ def venv_python(tmp_path_factory):
     """The python of a fresh venv holding the package's built wheel."""
     root = tmp_path_factory.mktemp('journey_build')
     _, wheel = build_sdist_and_wheel(root)
-    python, _ = venv_with_wheel(wheel, root / 'venv')
+    python, site = venv_with_wheel(wheel, root / 'venv')
+    # The wheel's package, not the checkout's (the venv sees .venv's stack).
+    assert imported_from(python, root).startswith(os.fspath(site))
     return python
 
 
@@ -128,6 +131,10 @@ def test_own_data_from_prepare_to_inferencer(venv_python, tmp_path, kind):
         return run(venv_python, '-m', 'mim', *args)
 
     if kind == 'rgb-folders':
+        # mim finds the model index in the installed package's .mim.
+        found = mim('search', 'mmrazor_cpsc')
+        assert 'config id: cpsc_lenet5bn_lenet5half_mnist' in found
+        assert 'config id: dafl_wrn16-2_wrn16-1_cifar10' in found
         write_rgb_folders(user / 'photos')
         data, extra, classes = 'photos', [], list(CLASSES)
     else:
