@@ -217,3 +217,13 @@ def load_script(folder: str, name: str):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def run_tool(name: str, *args: str) -> subprocess.CompletedProcess:
+    """``python tools/NAME.py ARGS`` from the repository in a fresh process
+    with one intra-op thread; its output captured, its exit code unchecked
+    (the caller asserts on it)."""
+    return subprocess.run([sys.executable, osp.join('tools', f'{name}.py'),
+                           *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=600, env=dict(os.environ,
+                                                OMP_NUM_THREADS='1'))

@@ -10,12 +10,11 @@ import json
 import os
 import re
 import statistics
-import subprocess
-import sys
 
 import pytest
 import torch
-from conftest import REPO, TEACHER_CONFIG, load_script, mnist_val_options
+from conftest import (TEACHER_CONFIG, load_script, mnist_val_options,
+                      run_tool)
 from mmengine.config import Config
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 from PIL import Image
@@ -56,10 +55,9 @@ def test_seconds_budget_resumed_in_steps(tmp_path, fake_mnist_root,
             f'test_dataloader.dataset.data_root={fake_mnist_root}',
             'model.data_preprocessor.mean=[40.5]',
             'train_cfg.max_iters=7']
-    bench = lambda *extra: subprocess.run(  # noqa: E731
-        [sys.executable, 'tools/benchmark.py', *argv, *extra], cwd=REPO,
-        capture_output=True, text=True, timeout=600,
-        env=dict(os.environ, OMP_NUM_THREADS='1'))
+    def bench(*extra):
+        return run_tool('benchmark', *argv, *extra)
+
 
     # The tool as a script once; then in this process (the same code
     # without another interpreter's start-up).

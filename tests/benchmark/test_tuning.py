@@ -4,12 +4,11 @@ import argparse
 import json
 import os
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
 import torch
-from conftest import REPO, TEACHER_CONFIG, load_script, mnist_val_options
+from conftest import (REPO, TEACHER_CONFIG, load_script, mnist_val_options,
+                      run_tool)
 from mmengine.config import Config
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 
@@ -32,10 +31,9 @@ def test_two_trials_then_resume_then_import(tmp_path, fake_mnist_root,
             '--teacher-ckpt', teacher_file, '--out', os.fspath(out),
             '--cfg-options', *mnist_val_options(fake_mnist_root),
             'val_dataloader.batch_size=20']
-    run = lambda *extra: subprocess.run(  # noqa: E731
-        [sys.executable, 'tools/tune.py', *argv, *extra], cwd=REPO,
-        capture_output=True, text=True, timeout=600,
-        env=dict(os.environ, OMP_NUM_THREADS='1'))
+    def run(*extra):
+        return run_tool('tune', *argv, *extra)
+
     # The tool as a script once; then in this process (the same code
     # without another interpreter's start-up).
     result = run('--trials', '2')
