@@ -79,8 +79,14 @@ def write_idx(path: str, array: np.ndarray) -> None:
 @pytest.fixture
 def fake_mnist_root(tmp_path):
     """A tiny MNIST-format dataset mmpretrain's MNIST class reads."""
+    return fake_mnist_files(tmp_path)
+
+
+def fake_mnist_files(parent) -> str:
+    """``fake_mnist_root``'s files under PARENT/mnist (for fixtures of a
+    wider scope): 40 train and 40 test images, 4 of each class."""
     rng = np.random.default_rng(0)
-    root = tmp_path / 'mnist'
+    root = parent / 'mnist'
     root.mkdir()
     for prefix, count in (('train', 40), ('t10k', 40)):
         labels = np.arange(count) % 10
@@ -163,9 +169,11 @@ def tiny_cifar10_root(tmp_path_factory):
     return os.fspath(root)
 
 
-def tiny_mmrazor_dfad(student_train_first=False):
-    """MMRazor's DataFreeDistillation configured as DFAD, on tiny models:
-    (algorithm, its optim wrapper, a batch of 8 images)."""
+def tiny_mmrazor_dfad(student_train_first=False,
+                      algorithm='DataFreeDistillation', **options):
+    """MMRazor's DataFreeDistillation (or a subclass: ``algorithm``, with
+    its extra ``options``) configured as DFAD, on tiny models: (algorithm,
+    its optim wrapper, a batch of 8 images)."""
 
     def lenet(fc):
         channels = (6, 16, 120) if fc == 84 else (3, 8, 60)
@@ -180,7 +188,7 @@ def tiny_mmrazor_dfad(student_train_first=False):
     l1 = dict(s_feature=dict(from_student=True, recorder='fc'),
               t_feature=dict(from_student=False, recorder='fc'))
     model = MODELS.build(dict(
-        type='DataFreeDistillation',
+        type=algorithm,
         architecture=lenet(42),
         teachers=dict(t=dict(build_cfg=lenet(84))),
         generator=dict(type='DAFLGenerator', img_size=32, latent_dim=16,
@@ -195,7 +203,7 @@ def tiny_mmrazor_dfad(student_train_first=False):
             teacher_recorders=dict(fc=t_logits),
             distill_losses=dict(loss_l1=dict(type='L1Loss', loss_weight=-2)),
             loss_forward_mappings=dict(loss_l1=l1)),
-        student_train_first=student_train_first))
+        student_train_first=student_train_first, **options))
     optim = build_optim_wrapper(model, dict(
         constructor='mmrazor.SeparateOptimWrapperConstructor',
         architecture=dict(optimizer=dict(type='SGD', lr=0.1)),
@@ -227,3 +235,22 @@ def run_tool(name: str, *args: str) -> subprocess.CompletedProcess:
                            *args], cwd=REPO, capture_output=True, text=True,
                           timeout=600, env=dict(os.environ,
                                                 OMP_NUM_THREADS='1'))
+
+
+def run_tool_here(name: str, *args: str):
+    """``tools/NAME.py ARGS`` in this process, as its ``__main__`` block runs
+    it (under the tool's errors_as_messages): the exit code, 0 when main()
+    returns, the message of a one-line error (exit code 1) as a string.
+    For tests about what a tool does rather than about its process."""
+    from mmrazor_cpsc.utils.cli import errors_as_messages
+    tool = load_script('tools', name)
+    argv = sys.argv
+    sys.argv = [osp.join('tools', f'{name}.py'), *args]
+    try:
+        with errors_as_messages(f'tools/{name}.py'):
+            tool.main()
+    except SystemExit as exit:
+        return exit.code
+    finally:
+        sys.argv = argv
+    return 0

@@ -1,17 +1,22 @@
 """A short real run: tools/train.py -> checkpoint -> --resume -> student export.
 
 Everything goes through the command-line tools and mmengine's Runner, on an
-MNIST-format dataset written to a temporary directory.
+MNIST-format dataset written to a temporary directory. One 4-iteration run
+(``trained_run``, with --auto-scale-lr) is the start of every test here:
+each test resumes it in a copy of its work dir, so the tool is not started
+three times for the same four iterations.
 """
 import json
 import os
 import os.path as osp
+import shutil
 import subprocess
 import sys
 
 import pytest
 import torch
-from conftest import MNIST_CONFIG, REPO, TEACHER_CONFIG, mnist_val_options
+from conftest import (MNIST_CONFIG, REPO, TEACHER_CONFIG, fake_mnist_files,
+                      mnist_val_options, run_tool_here)
 from mmengine.config import Config
 from mmengine.runner import load_checkpoint
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
@@ -57,11 +62,39 @@ def teacher_ckpt(tmp_path_factory):
     return os.fspath(path)
 
 
-def test_train_checkpoint_resume_and_export(tmp_path, fake_mnist_root,
-                                            teacher_ckpt):
-    work_dir = os.fspath(tmp_path / 'work')
+@pytest.fixture(scope='module')
+def mnist_root(tmp_path_factory):
+    """``fake_mnist_root``'s files, once for the module (the tests only read
+    them)."""
+    return fake_mnist_files(tmp_path_factory.mktemp('data'))
+
+
+@pytest.fixture(scope='module')
+def trained_run(tmp_path_factory, mnist_root, teacher_ckpt):
+    """tools/train.py, 4 iterations at batch 16 with --auto-scale-lr and a
+    base batch of 32 (every LR halves): its work dir, which the tests copy
+    and never change."""
+    work_dir = os.fspath(tmp_path_factory.mktemp('trained') / 'work')
     run_tool('tools/train.py', MNIST_CONFIG, '--work-dir', work_dir,
-             *cpsc_options(fake_mnist_root, teacher_ckpt, 4))
+             '--auto-scale-lr', *cpsc_options(mnist_root, teacher_ckpt, 4),
+             'auto_scale_lr.base_batch_size=32')
+    return work_dir
+
+
+def copy_of(run_dir, work_dir):
+    """RUN_DIR copied to WORK_DIR as if trained there: its last_checkpoint
+    names the copy's own newest checkpoint (mmengine writes an absolute
+    path)."""
+    shutil.copytree(run_dir, work_dir)
+    with open(osp.join(work_dir, 'last_checkpoint'), 'w') as f:
+        f.write(osp.join(work_dir, 'iter_4.pth'))
+    return work_dir
+
+
+def test_train_checkpoint_resume_and_export(tmp_path, mnist_root,
+                                            teacher_ckpt, trained_run):
+    fake_mnist_root = mnist_root
+    work_dir = copy_of(trained_run, os.fspath(tmp_path / 'work'))
     assert osp.isfile(osp.join(work_dir, 'iter_4.pth'))
     # SyntheticGridHook drew the last iteration: 10 rows x 10 digits.
     from PIL import Image
@@ -87,10 +120,11 @@ def test_train_checkpoint_resume_and_export(tmp_path, fake_mnist_root,
     for key, value in teacher_file.items():
         assert torch.equal(resumed['state_dict'][f'teacher.{key}'], value), key
 
-    # The student as a plain mmpretrain classifier.
+    # The student as a plain mmpretrain classifier (the tool in this
+    # process; test_convert_student_checkpoint.py runs it as a script).
     student_path = os.fspath(tmp_path / 'student.pth')
-    run_tool('tools/convert_student_checkpoint.py',
-             osp.join(work_dir, 'iter_6.pth'), student_path)
+    assert run_tool_here('convert_student_checkpoint',
+                         osp.join(work_dir, 'iter_6.pth'), student_path) == 0
     cfg = Config.fromfile(MNIST_CONFIG)
     student = PRETRAIN_MODELS.build(cfg.model.architecture)
     load_checkpoint(student, student_path, strict=True)
@@ -125,10 +159,9 @@ def test_export_refuses_non_distillation_checkpoint(tmp_path, teacher_ckpt):
 
 
 def test_non_finite_loss_names_term_iteration_and_last_checkpoint(
-        tmp_path, fake_mnist_root, teacher_ckpt):
-    work_dir = os.fspath(tmp_path / 'work')
-    run_tool('tools/train.py', MNIST_CONFIG, '--work-dir', work_dir,
-             *cpsc_options(fake_mnist_root, teacher_ckpt, 4))
+        tmp_path, mnist_root, teacher_ckpt, trained_run):
+    fake_mnist_root = mnist_root
+    work_dir = copy_of(trained_run, os.fspath(tmp_path / 'work'))
     # Resume with an infinite loss weight (the optimiser state, LR included,
     # comes back from the checkpoint; loss weights are config).
     result = subprocess.run(
@@ -146,18 +179,17 @@ def test_non_finite_loss_names_term_iteration_and_last_checkpoint(
 
 
 def test_cli_parity_resume_path_auto_scale_lr_dumped_predictions(
-        tmp_path, fake_mnist_root, teacher_ckpt):
+        tmp_path, mnist_root, teacher_ckpt, trained_run):
     """MMRazor/mmpretrain habits: --resume CHECKPOINT, --auto-scale-lr,
     test.py --out, tools/dist_test.sh."""
-    work_dir = os.fspath(tmp_path / 'work')
+    fake_mnist_root = mnist_root
     batch_16 = cpsc_options(fake_mnist_root, teacher_ckpt, 4)
     # --auto-scale-lr with base batch 32 at batch 16: every LR halves.
-    run_tool('tools/train.py', MNIST_CONFIG, '--work-dir', work_dir,
-             '--auto-scale-lr', *batch_16, 'auto_scale_lr.base_batch_size=32')
     lr = Config.fromfile(MNIST_CONFIG).optim_wrapper.architecture.optimizer.lr
-    saved = load_safely(osp.join(work_dir, 'iter_4.pth'))['optimizer']
+    saved = load_safely(osp.join(trained_run, 'iter_4.pth'))['optimizer']
     initial = saved['architecture']['param_groups'][0]['initial_lr']
     assert initial == pytest.approx(0.5 * lr)
+    work_dir = copy_of(trained_run, os.fspath(tmp_path / 'work'))
 
     # --resume CHECKPOINT: from iteration 2, although iter_4 is newer.
     log = run_tool('tools/train.py', MNIST_CONFIG, '--work-dir', work_dir,
@@ -165,25 +197,27 @@ def test_cli_parity_resume_path_auto_scale_lr_dumped_predictions(
     log = log.stdout + log.stderr
     assert 'Iter(train) [3/4]' in log and 'Iter(train) [1/4]' not in log
 
-    # Mistakes named at once.
+    # Mistakes named at once: the tool's exit with one line (exit code 1,
+    # no traceback), in this process (tools/train.py's message path as a
+    # script: test_cli_errors.py).
     for args, message in (
             (['--resume', osp.join(work_dir, 'nope.pth')],
              'nope.pth: no such checkpoint'),
             (['--auto-scale-lr'], 'add auto_scale_lr = dict(base_batch_size')):
-        result = subprocess.run(
-            [sys.executable, 'tools/train.py', MNIST_CONFIG, '--work-dir',
-             os.fspath(tmp_path / 'other'), *args, *batch_16], cwd=REPO,
-            capture_output=True, text=True, timeout=600)
-        assert result.returncode == 1 and message in result.stderr, \
-            result.stderr[-2000:]
-        assert 'Traceback' not in result.stderr
+        code = run_tool_here('train', MNIST_CONFIG, '--work-dir',
+                             os.fspath(tmp_path / 'other'), *args, *batch_16)
+        assert isinstance(code, str), code  # SystemExit(message): exit 1
+        assert code.startswith('tools/train.py: ') and message in code, code
 
-    # test.py --out: one prediction per test image (40 in the fake set).
+    # test.py --out: one prediction per test image (40 in the fake set);
+    # the same run's --out-metrics is the single-process reference for
+    # dist_test.sh below.
     preds = os.fspath(tmp_path / 'preds.pkl')
+    single = os.fspath(tmp_path / 'single_metrics.json')
     run_tool('tools/test.py', MNIST_CONFIG, osp.join(work_dir, 'iter_4.pth'),
              '--work-dir', os.fspath(tmp_path / 'test'), '--out', preds,
-             '--cfg-options', f'test_dataloader.dataset.data_root='
-             f'{fake_mnist_root}')
+             '--out-metrics', single, '--cfg-options',
+             f'test_dataloader.dataset.data_root={fake_mnist_root}')
     import pickle
     with open(preds, 'rb') as f:
         dumped = pickle.load(f)
@@ -204,10 +238,5 @@ def test_cli_parity_resume_path_auto_scale_lr_dumped_predictions(
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
     with open(metrics) as f:
         distributed = json.load(f)['accuracy/top1']
-    single = os.fspath(tmp_path / 'single_metrics.json')
-    run_tool('tools/test.py', MNIST_CONFIG, osp.join(work_dir, 'iter_4.pth'),
-             '--work-dir', os.fspath(tmp_path / 'test1'), '--out-metrics',
-             single, '--cfg-options',
-             f'test_dataloader.dataset.data_root={fake_mnist_root}')
     with open(single) as f:
         assert json.load(f)['accuracy/top1'] == pytest.approx(distributed)
