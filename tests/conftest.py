@@ -254,3 +254,50 @@ def run_tool_here(name: str, *args: str):
     finally:
         sys.argv = argv
     return 0
+
+
+def train_here(config: str, work_dir, options=()) -> str:
+    """``tools/train.py CONFIG --work-dir DIR --cfg-options ...`` in this
+    process (its main(), as the script runs it): for tests of what a config
+    trains, not of the training process. Returns the Runner's log file (what
+    the Runner and the hooks logged).
+
+    The worker is left as it was: the random states are restored and the
+    Runner's global instances (logger, message hub, visualizer, default
+    scope), which mmengine names by config and second, are dropped, so a
+    later run of the same config cannot pick them up. run_train_tool keeps
+    the real process for tests of the tool itself."""
+    import glob
+    import random
+
+    from mmengine.utils import ManagerMixin
+
+    def managers(cls=ManagerMixin):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from managers(sub)
+
+    before = {cls: set(cls._instance_dict) for cls in managers()}
+    states = (random.getstate(), np.random.get_state(), torch.get_rng_state())
+    work_dir = os.fspath(work_dir)
+    argv = [config, '--work-dir', work_dir]
+    if options:
+        argv += ['--cfg-options', *options]
+    cwd = os.getcwd()
+    os.chdir(REPO)  # where run_train_tool's process starts
+    try:
+        assert run_tool_here('train', *argv) == 0
+    finally:
+        os.chdir(cwd)
+        for cls in managers():
+            for name in set(cls._instance_dict) - before.get(cls, set()):
+                instance = cls._instance_dict.pop(name)
+                for handler in getattr(instance, 'handlers', [])[:]:
+                    handler.close()
+                    instance.removeHandler(handler)
+        random.setstate(states[0])
+        np.random.set_state(states[1])
+        torch.set_rng_state(states[2])
+    [log] = sorted(glob.glob(osp.join(work_dir, '*', '*.log')))[-1:]
+    with open(log, encoding='utf-8') as f:
+        return f.read()

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 import torch
-from conftest import REPO, run_train_tool
+from conftest import REPO, train_here
 from mmengine.config import Config
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 
@@ -103,7 +103,9 @@ def random_teacher(tmp_path_factory):
 @pytest.mark.parametrize('config', [TEACHER, STUDENT])
 def test_classifier_trains_on_the_rest_and_validates_held_out(
         config, tiny_cifar10_root, tmp_path):
-    log = run_train_tool(config, tmp_path, [
+    # tools/train.py's main() in this process: the configs are under test
+    # here, not the tool's process (run_train_tool elsewhere tests that).
+    log = train_here(config, tmp_path, [
         f'train_dataloader.dataset.dataset.data_root={tiny_cifar10_root}',
         'train_dataloader.dataset.per_class=2',
         'train_dataloader.batch_size=16', 'train_cfg.max_epochs=2',
@@ -136,7 +138,7 @@ def test_data_free_config_runs_two_iterations(config, tiny_cifar10_root,
     if head_start:  # held for the first of the two iterations only
         options.append(f'custom_hooks.{len(cfg.custom_hooks) - 1}.'
                        'student_start_iter=1')
-    log = run_train_tool(config, tmp_path, options)
+    log = train_here(config, tmp_path, options)
     assert 'Iter(val) [1/1]' in log and 'accuracy/top1' in log
     assert head_start == ('GeneratorHeadStartHook: student starts at '
                           'iteration 1' in log)
