@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pytest
 import torch
-from conftest import REPO, mnist_val_options, run_train_tool
+from conftest import REPO, mnist_val_options, train_here
 from mmengine.config import Config
 from mmrazor.registry import DATASETS, MODELS
 
@@ -61,7 +61,7 @@ def test_prune_finetune_on_generator_data(tmp_path, fake_mnist_root,
         *mnist_val_options(fake_mnist_root),
         'val_dataloader.batch_size=20', 'train_cfg.max_epochs=2'
     ]
-    log = run_train_tool(PRUNE_CONFIG, work_dir, options)
+    log = train_here(PRUNE_CONFIG, work_dir, options)
     assert 'accuracy/top1' in log
     # Hard labels for fine-tuning come from the teacher.
     assert 'labelled 16 images with the teacher' in log

@@ -4,7 +4,7 @@ import os.path as osp
 
 import torch
 from conftest import (REPO, build_algorithm, mnist_val_options, run_train_tool,
-                      small_mnist_cfg)
+                      small_mnist_cfg, train_here)
 
 from mmrazor_cpsc.compat import safe_mmengine_checkpoint_loading
 
@@ -37,7 +37,7 @@ def test_refine_trains_the_generator_and_leaves_the_student(
         *mnist_val_options(fake_mnist_root),
         'val_dataloader.batch_size=20', 'custom_hooks.2.interval=3'
     ]
-    log = run_train_tool(REFINE_CONFIG, work_dir, options)
+    log = train_here(REFINE_CONFIG, work_dir, options)
     assert 'gen.loss_tv' in log and 'stu.loss' not in log
     # The per-image BN term ran (its recorder found the first BN layer).
     assert 'gen.loss_bn_image' in log

@@ -7,7 +7,7 @@ import sys
 
 import torch
 from conftest import (REPO, TEACHER_CONFIG, mnist_train_options,
-                      mnist_val_options, run_train_tool)
+                      mnist_val_options, train_here)
 
 from mmrazor_cpsc.compat import safe_mmengine_checkpoint_loading
 from mmrazor_cpsc.utils import weights_sha256
@@ -25,7 +25,8 @@ def _load(path):
 
 
 def test_publish_a_trained_teacher(tmp_path, fake_mnist_root):
-    run_train_tool(TEACHER_CONFIG, tmp_path / 'teacher', [
+    # The checkpoint to publish, trained in this process.
+    train_here(TEACHER_CONFIG, tmp_path / 'teacher', [
         *mnist_train_options(fake_mnist_root),
         *mnist_val_options(fake_mnist_root),
         'train_cfg.max_epochs=1', 'train_dataloader.batch_size=20'])

@@ -5,8 +5,8 @@ import copy
 import pytest
 import torch
 from conftest import (MNIST_CONFIG, build_algorithm, mnist_val_options,
-                      run_train_tool, save_random_teacher, small_mnist_cfg,
-                      tiny_mmrazor_dfad)
+                      save_random_teacher, small_mnist_cfg,
+                      tiny_mmrazor_dfad, train_here)
 
 from mmrazor_cpsc.engine.hooks import CollapseGuardHook
 
@@ -67,7 +67,7 @@ def test_logs_and_warns_through_the_runner(tmp_path, fake_mnist_root):
                'model.generator.hidden_channels=8',
                'default_hooks.logger.interval=1',
                *mnist_val_options(fake_mnist_root)]
-    log = run_train_tool(str(config), tmp_path / 'run', options)
+    log = train_here(str(config), tmp_path / 'run', options)
     assert 'collapse/class_entropy' in log
     assert 'collapse/dead_features' in log and 'collapse/kd_loss' in log
     assert log.count('CollapseGuardHook: the teacher puts') == 1  # once

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 from conftest import (MNIST_CONFIG, build_algorithm, mnist_val_options,
-                      run_train_tool, save_random_teacher, small_mnist_cfg)
+                      save_random_teacher, small_mnist_cfg, train_here)
 from mmengine.logging import MessageHub
 from mmrazor.registry import HOOKS
 
@@ -144,7 +144,7 @@ def test_through_the_runner_the_weight_is_logged_every_iteration(
         'dict(type="LossWeightScheduleHook", schedules=[dict(loss='
         f'{GEN_CE!r}, end_factor=3.0)])]\n')
     work_dir = tmp_path / 'run'
-    run_train_tool(os.fspath(config), work_dir, [
+    train_here(os.fspath(config), work_dir, [
         f'model.teacher_ckpt={teacher_ckpt}',
         *mnist_val_options(fake_mnist_root), 'train_cfg.max_iters=4',
         'train_cfg.val_interval=4', 'train_dataloader.batch_size=16',

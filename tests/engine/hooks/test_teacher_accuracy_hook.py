@@ -7,7 +7,7 @@ import re
 
 import torch
 from conftest import (MNIST_CONFIG, TEACHER_CONFIG, mnist_val_options,
-                      run_train_tool, save_random_teacher)
+                      run_train_tool, save_random_teacher, train_here)
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmpretrain.registry import DATASETS, MODELS
@@ -60,7 +60,9 @@ def test_teacher_accuracy_logged_before_training_and_run_unchanged(
     options = _options(fake_mnist_root, teacher_ckpt)
 
     with_hook = tmp_path / 'with_hook'
-    log = run_train_tool(
+    # The two runs compared in this process (tools/train.py's main()); the
+    # stopped run below is the tool's real process.
+    log = train_here(
         _config(tmp_path, 'with', "dict(type='TeacherAccuracyHook')"),
         with_hook, options)
     found = re.search(r'teacher: top-1 ([\d.]+) % on the validation set '
@@ -76,7 +78,7 @@ def test_teacher_accuracy_logged_before_training_and_run_unchanged(
                                in log)
 
     without_hook = tmp_path / 'without_hook'
-    run_train_tool(_config(tmp_path, 'without', ''), without_hook, options)
+    train_here(_config(tmp_path, 'without', ''), without_hook, options)
     with safe_mmengine_checkpoint_loading():
         a = torch.load(osp.join(with_hook, 'iter_2.pth'),
                        weights_only=True)['state_dict']

@@ -6,7 +6,7 @@ import os.path as osp
 
 import torch
 from conftest import (MNIST_CONFIG, TEACHER_CONFIG, mnist_train_options,
-                      mnist_val_options, run_train_tool)
+                      mnist_val_options, run_train_tool, train_here)
 
 from mmrazor_cpsc.compat import safe_mmengine_checkpoint_loading
 
@@ -21,7 +21,9 @@ def _cpsc_options(mnist_root, teacher_ckpt):
 
 def test_teacher_meta_recorded_and_checked(tmp_path, fake_mnist_root):
     teacher_dir = tmp_path / 'teacher'
-    run_train_tool(TEACHER_CONFIG, teacher_dir, [
+    # The teacher trained in this process; the distillations below are
+    # tools/train.py processes.
+    train_here(TEACHER_CONFIG, teacher_dir, [
         *mnist_train_options(fake_mnist_root),
         *mnist_val_options(fake_mnist_root),
         'train_cfg.max_epochs=1', 'train_dataloader.batch_size=20'])
