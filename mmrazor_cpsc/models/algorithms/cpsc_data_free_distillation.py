@@ -13,11 +13,12 @@ from mmengine.model import BaseModel, is_model_wrapper
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmrazor.models.algorithms.base import BaseAlgorithm
 from mmrazor.models.utils import add_prefix
-from mmrazor.registry import MODELS
+from mmrazor.registry import MODELS, TASK_UTILS
 from torch import nn
 
 from ...structures import LabelledSamples
 from ...utils import load_teacher_checkpoint
+from ..task_modules.replay import replay_into_records
 from ...utils.checkpoint import (check_teacher_normalization,
                                  pretrained_weights)
 from ..utils.cross_rank import (across_ranks, convert_cross_rank_batchnorm,
@@ -112,6 +113,13 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
             ``sync_bn`` option is not a substitute: it converts the teacher
             too, which drops the BN-statistics recorder's hooks, and its
             torch implementation needs GPUs. Defaults to True.
+        replay_bank (dict, optional): a ``SyntheticReplayBank``: each student
+            batch is then partly fresh (generated, seen by the teacher, then
+            stored) and partly replayed from the bank with the teacher's
+            stored records, so replayed samples cost no generator or teacher
+            forward. The generator step is unchanged. Not part of the paper
+            (CMI / Fast-DFKD's memory). Defaults to None (every student
+            batch fresh, as in the paper).
         check_finite (bool): stop with an error naming the loss term when any
             term is NaN/Inf. Defaults to True.
         data_preprocessor (dict, optional): preprocessor of the *real*
@@ -140,6 +148,7 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
                  reset_generator_optimizer: bool = False,
                  labels_across_ranks: bool = True,
                  batchnorm_across_ranks: bool = True,
+                 replay_bank: Optional[Dict] = None,
                  check_finite: bool = True,
                  data_preprocessor: Optional[Union[Dict, nn.Module]] = None,
                  init_cfg: Optional[Dict] = None) -> None:
@@ -206,6 +215,8 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
                 self.architecture)
         self.distiller = MODELS.build(distiller)
         self.generator_distiller = MODELS.build(generator_distiller)
+        self.replay_bank = (TASK_UTILS.build(replay_bank)
+                            if replay_bank else None)
         for name in ('distiller', 'generator_distiller'):
             _prepare_recorders(name, getattr(self, name), self.student,
                                self.teacher)
@@ -403,17 +414,42 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
 
     def student_step(self, batch_size: int,
                      optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:
-        """One student update (L_S) on detached synthetic images."""
+        """One student update (L_S) on detached synthetic images, part of
+        them replayed when there is a ``replay_bank``."""
         device = _device_of(self.generator)
+        fresh, replayed = (self.replay_bank.split(batch_size)
+                           if self.replay_bank is not None else
+                           (batch_size, 0))
         with torch.no_grad():
-            images, labels = self.synthesize(batch_size, device)
+            images, labels = self.synthesize(fresh, device)
         with optim_wrapper['architecture'].optim_context(self.student):
             distiller = self._distillers['distiller']
-            self._run_critics(distiller, images, labels, student_grad_sync=True)
+            if self.replay_bank is None:
+                self._run_critics(distiller, images, labels,
+                                  student_grad_sync=True)
+            else:
+                self._run_critics_with_replay(distiller, images, labels,
+                                              replayed)
             losses = distiller.compute_distill_losses()
         loss, log_vars = self._parse_and_check(losses, 'stu')
         self._update(loss, STUDENT_PARTS, optim_wrapper)
+        if self.replay_bank is not None:
+            log_vars['stu.replayed'] = torch.tensor(replayed / batch_size)
         return log_vars
+
+    def _run_critics_with_replay(self, distiller, images: torch.Tensor,
+                                 labels: torch.Tensor,
+                                 replayed: int) -> None:
+        """The teacher sees the fresh images only; ``replayed`` stored
+        samples, with the teacher's stored records, join them before the
+        student sees the whole batch."""
+        with torch.no_grad(), distiller.teacher_recorders:
+            self.teacher(images, LabelledSamples(labels), mode='tensor')
+        images, labels = replay_into_records(self.replay_bank,
+                                             distiller.teacher_recorders,
+                                             images, labels, replayed)
+        with distiller.student_recorders:
+            self.student(images, LabelledSamples(labels), mode='tensor')
 
     def train_step(self, data: Union[Dict, Sequence],
                    optim_wrapper: OptimWrapperDict) -> Dict[str, torch.Tensor]:

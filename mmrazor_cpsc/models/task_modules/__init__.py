@@ -1,3 +1,4 @@
 from .recorder import BNStatisticsRecorder, GtLabelsRecorder
+from .replay import SyntheticReplayBank
 
-__all__ = ['BNStatisticsRecorder', 'GtLabelsRecorder']
+__all__ = ['BNStatisticsRecorder', 'GtLabelsRecorder', 'SyntheticReplayBank']

@@ -330,3 +330,55 @@ def test_output_bounds_of_another_normalisation_are_refused():
     with pytest.raises(ValueError, match=r'output_bounds .* not the pixel '
                        r'range .* which is \(-1\.0000, 1\.0000\)'):
         MODELS.build(cfg.model)
+
+
+def replay_algorithm(**bank):
+    torch.manual_seed(0)
+    return build_algorithm(small_mnist_cfg(replay_bank=dict(
+        type='SyntheticReplayBank', capacity=64, **bank)))
+
+
+def test_replay_bank_spares_the_teacher_and_keeps_its_records():
+    algo, optim = replay_algorithm(fresh_fraction=0.25,
+                                   storage_dtype='float32')
+    seen = dict(teacher=[], student=[])
+    for role in seen:
+        getattr(algo, role).register_forward_pre_hook(
+            lambda m, args, role=role: seen[role].append(args[0]))
+    log = algo.student_step(BATCH, optim)
+    assert [len(x) for x in seen['teacher']] == [BATCH]  # bank empty
+    assert len(algo.replay_bank) == BATCH and log['stu.replayed'] == 0
+    seen['teacher'].clear(), seen['student'].clear()
+    log = algo.student_step(BATCH, optim)
+    assert [len(x) for x in seen['teacher']] == [5]  # fresh share only
+    assert [len(x) for x in seen['student']] == [BATCH]
+    assert log['stu.replayed'] == pytest.approx(0.75)
+    assert len(algo.replay_bank) == BATCH + 5
+    # The student's batch: the fresh images, then 15 stored ones; the
+    # teacher's logits the loss used are the teacher's on that whole batch.
+    joined = seen['student'][0]
+    assert torch.equal(joined[:5], seen['teacher'][0])
+    used = algo.distiller.teacher_recorders.recorders['logits'].data_buffer
+    with torch.no_grad():
+        direct = algo.teacher(joined, None, mode='tensor')
+    torch.testing.assert_close(used[0], direct, atol=1e-5, rtol=1e-5)
+
+
+def test_replay_bank_is_in_the_checkpoint(tmp_path):
+    algo, optim = replay_algorithm()
+    for _ in range(3):
+        algo.student_step(BATCH, optim)
+    torch.save(dict(state_dict=algo.state_dict()), tmp_path / 'ckpt.pth')
+    resumed, _ = replay_algorithm()
+    state = torch.load(tmp_path / 'ckpt.pth', weights_only=True)
+    resumed.load_state_dict(state['state_dict'])
+    assert len(resumed.replay_bank) == len(algo.replay_bank) > 0
+    assert torch.equal(resumed.replay_bank.images, algo.replay_bank.images)
+
+
+def test_replay_bank_refuses_batch_statistics_records():
+    cfg = small_mnist_cfg(replay_bank=dict(type='SyntheticReplayBank'))
+    cfg.model.distiller.teacher_recorders.bn = dict(type='BNStatistics')
+    algo, optim = build_algorithm(cfg)
+    with pytest.raises(ValueError, match='`bn` records'):
+        algo.student_step(BATCH, optim)
