@@ -113,6 +113,13 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
             ``sync_bn`` option is not a substitute: it converts the teacher
             too, which drops the BN-statistics recorder's hooks, and its
             torch implementation needs GPUs. Defaults to True.
+        generator_batch_size (int, optional): synthetic images per generator
+            step, when it should differ from the training batch (which sets
+            the student steps' batch). The generator step back-propagates
+            through teacher and student, so it costs about two fresh student
+            steps; a smaller batch makes it cheaper at the price of noisier
+            batch statistics (L_BN) and fewer contrast pairs. Not in the
+            paper. Defaults to None (the training batch).
         replay_bank (dict, optional): a ``SyntheticReplayBank``: each student
             batch is then partly fresh (generated, seen by the teacher, then
             stored) and partly replayed from the bank with the teacher's
@@ -148,6 +155,7 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
                  reset_generator_optimizer: bool = False,
                  labels_across_ranks: bool = True,
                  batchnorm_across_ranks: bool = True,
+                 generator_batch_size: Optional[int] = None,
                  replay_bank: Optional[Dict] = None,
                  check_finite: bool = True,
                  data_preprocessor: Optional[Union[Dict, nn.Module]] = None,
@@ -162,6 +170,14 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
                 raise ValueError(
                     f'CPSCDataFreeDistillation: {name} must be an integer >= 0'
                     f' ({unit}), got {count!r}.')
+        if generator_batch_size is not None and (
+                isinstance(generator_batch_size, bool)
+                or not isinstance(generator_batch_size, int)
+                or generator_batch_size < 2):
+            raise ValueError(
+                'CPSCDataFreeDistillation: generator_batch_size must be an '
+                'integer >= 2 (images per generator step; None = the '
+                f'training batch), got {generator_batch_size!r}.')
         if generator_steps + student_steps == 0:
             raise ValueError(
                 'CPSCDataFreeDistillation: generator_steps and student_steps '
@@ -173,6 +189,7 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
                 f'CPSCDataFreeDistillation: label_sampling must be one of '
                 f'{self.LABEL_SAMPLING}, got {label_sampling!r}.')
         self.generator_steps = generator_steps
+        self.generator_batch_size = generator_batch_size
         self.student_steps = student_steps
         self.student_start_iter = student_start_iter
         # Iterations run by this object, for use outside a Runner (whose
@@ -468,7 +485,8 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
         self.teacher.eval()
         log_vars: Dict[str, torch.Tensor] = {}
         for _ in range(self.generator_steps):
-            log_vars.update(self.generator_step(batch_size, optim_wrapper))
+            log_vars.update(self.generator_step(
+                self.generator_batch_size or batch_size, optim_wrapper))
         if self._current_iteration() >= self.student_start_iter:
             for _ in range(self.student_steps):
                 log_vars.update(self.student_step(batch_size, optim_wrapper))

@@ -85,6 +85,19 @@ def test_train_step_runs_the_configured_schedule(mnist_algorithm):
     assert not algo.teacher.training, 'teacher must stay in eval mode'
 
 
+def test_generator_batch_can_differ_from_the_student_batch():
+    torch.manual_seed(0)
+    algo, optim = build_algorithm(small_mnist_cfg(generator_batch_size=12,
+                                                  student_steps=1))
+    sizes = []
+    algo.generator.register_forward_pre_hook(
+        lambda m, args: sizes.append(len(args[0])))
+    data = dict(inputs=[torch.zeros(1, 1, 1)] * BATCH,
+                data_samples=[None] * BATCH)
+    algo.train_step(data, optim)
+    assert sizes == [12, BATCH]
+
+
 def test_student_start_iter_gives_the_generator_a_head_start(mnist_algorithm):
     algo, optim = mnist_algorithm
     algo.generator_steps, algo.student_steps = 1, 2
@@ -154,6 +167,7 @@ def test_non_finite_loss_stops_before_the_update(mnist_algorithm):
      'student_start_iter must be an integer >= 0'),
     (dict(generator_steps=0, student_steps=0), 'nothing would be trained'),
     (dict(label_sampling='stratified'), 'label_sampling must be one of'),
+    (dict(generator_batch_size=1), 'generator_batch_size must be an integer'),
 ])
 def test_bad_schedule_options(override, match):
     with pytest.raises(ValueError, match=match):
