@@ -155,17 +155,15 @@ def write_cifar_like_folder(root, per_class=None, classes=CIFAR10_CLASSES,
 @pytest.fixture(scope='session')
 def tiny_cifar10_root(tmp_path_factory):
     """A tiny CIFAR-10 in mmpretrain's `cifar-10-batches-py` layout, built by
-    tools/prepare_cifar10.py from generated images (12 train / 4 test per
-    class)."""
+    tools/prepare_cifar10.py's main() (in this process; its own test runs
+    the script) from generated images (12 train / 4 test per class)."""
     base = tmp_path_factory.mktemp('cifar')
     write_cifar_like_folder(os.fspath(base / 'images'),
                             {'train': 12, 'test': 4})
     root = base / 'cifar10'
-    result = subprocess.run(
-        [sys.executable, 'tools/prepare_cifar10.py', '--source',
-         os.fspath(base / 'images'), '--root', os.fspath(root),
-         '--allow-any-size'], cwd=REPO, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
+    tool = load_script('tools', 'prepare_cifar10')
+    assert tool.main(['--source', os.fspath(base / 'images'), '--root',
+                      os.fspath(root), '--allow-any-size']) == 0
     return os.fspath(root)
 
 
@@ -239,13 +237,32 @@ def run_tool(name: str, *args: str) -> subprocess.CompletedProcess:
 
 def run_tool_here(name: str, *args: str):
     """``tools/NAME.py ARGS`` in this process, as its ``__main__`` block runs
-    it (under the tool's errors_as_messages): the exit code, 0 when main()
-    returns, the message of a one-line error (exit code 1) as a string.
-    For tests about what a tool does rather than about its process."""
+    it (under the tool's errors_as_messages), from the repository: the exit
+    code, 0 when main() returns, the message of a one-line error (exit code
+    1) as a string. For tests about what a tool does rather than about its
+    process; run_tool and run_train_tool keep the real process.
+
+    The worker is left as it was: the random states are restored and the
+    global instances a Runner creates (logger, message hub, visualizer,
+    default scope), which mmengine names by config and second, are dropped,
+    so a later run of the same config cannot pick them up."""
+    import random
+
+    from mmengine.utils import ManagerMixin
+
     from mmrazor_cpsc.utils.cli import errors_as_messages
+
+    def managers(cls=ManagerMixin):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from managers(sub)
+
     tool = load_script('tools', name)
-    argv = sys.argv
+    before = {cls: set(cls._instance_dict) for cls in managers()}
+    states = (random.getstate(), np.random.get_state(), torch.get_rng_state())
+    argv, cwd = sys.argv, os.getcwd()
     sys.argv = [osp.join('tools', f'{name}.py'), *args]
+    os.chdir(REPO)  # where run_tool's processes start
     try:
         with errors_as_messages(f'tools/{name}.py'):
             tool.main()
@@ -253,51 +270,30 @@ def run_tool_here(name: str, *args: str):
         return exit.code
     finally:
         sys.argv = argv
-    return 0
-
-
-def train_here(config: str, work_dir, options=()) -> str:
-    """``tools/train.py CONFIG --work-dir DIR --cfg-options ...`` in this
-    process (its main(), as the script runs it): for tests of what a config
-    trains, not of the training process. Returns the Runner's log file (what
-    the Runner and the hooks logged).
-
-    The worker is left as it was: the random states are restored and the
-    Runner's global instances (logger, message hub, visualizer, default
-    scope), which mmengine names by config and second, are dropped, so a
-    later run of the same config cannot pick them up. run_train_tool keeps
-    the real process for tests of the tool itself."""
-    import glob
-    import random
-
-    from mmengine.utils import ManagerMixin
-
-    def managers(cls=ManagerMixin):
-        for sub in cls.__subclasses__():
-            yield sub
-            yield from managers(sub)
-
-    before = {cls: set(cls._instance_dict) for cls in managers()}
-    states = (random.getstate(), np.random.get_state(), torch.get_rng_state())
-    work_dir = os.fspath(work_dir)
-    argv = [config, '--work-dir', work_dir]
-    if options:
-        argv += ['--cfg-options', *options]
-    cwd = os.getcwd()
-    os.chdir(REPO)  # where run_train_tool's process starts
-    try:
-        assert run_tool_here('train', *argv) == 0
-    finally:
         os.chdir(cwd)
         for cls in managers():
-            for name in set(cls._instance_dict) - before.get(cls, set()):
-                instance = cls._instance_dict.pop(name)
+            for key in set(cls._instance_dict) - before.get(cls, set()):
+                instance = cls._instance_dict.pop(key)
                 for handler in getattr(instance, 'handlers', [])[:]:
                     handler.close()
                     instance.removeHandler(handler)
         random.setstate(states[0])
         np.random.set_state(states[1])
         torch.set_rng_state(states[2])
+    return 0
+
+
+def train_here(config: str, work_dir, options=()) -> str:
+    """``tools/train.py CONFIG --work-dir DIR --cfg-options ...`` through
+    :func:`run_tool_here`, asserting it succeeds: for tests of what a config
+    trains, not of the training process. Returns the Runner's log file (what
+    the Runner and the hooks logged)."""
+    import glob
+    work_dir = os.fspath(work_dir)
+    argv = [config, '--work-dir', work_dir]
+    if options:
+        argv += ['--cfg-options', *options]
+    assert run_tool_here('train', *argv) == 0
     [log] = sorted(glob.glob(osp.join(work_dir, '*', '*.log')))[-1:]
     with open(log, encoding='utf-8') as f:
         return f.read()

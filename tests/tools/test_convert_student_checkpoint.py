@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import torch
-from conftest import MNIST_CONFIG, REPO, save_random_teacher
+from conftest import MNIST_CONFIG, REPO, run_tool_here, save_random_teacher
 from mmengine.config import Config
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 
@@ -51,6 +51,9 @@ def test_a_teacher_checkpoint_is_one_line(tmp_path):
     assert line.startswith('tools/convert_student_checkpoint.py: ')
     assert "no weights under 'architecture.'" in line and '--prefix' in line
     assert 'Traceback' not in result.stderr
-    result = convert(str(tmp_path / 'missing.pth'), str(tmp_path / 'x.pth'))
-    assert result.returncode == 1 and 'does not exist' in result.stderr
-    assert 'Traceback' not in result.stderr
+    # The same message path in this process (main() under the script's
+    # errors_as_messages): a one-line exit, code 1, no traceback.
+    message = run_tool_here('convert_student_checkpoint',
+                            str(tmp_path / 'missing.pth'),
+                            str(tmp_path / 'x.pth'))
+    assert isinstance(message, str) and 'does not exist' in message

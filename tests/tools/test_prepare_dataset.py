@@ -6,7 +6,8 @@ import subprocess
 import sys
 
 import numpy as np
-from conftest import REPO
+import pytest
+from conftest import REPO, load_script
 from PIL import Image
 
 TOOLS = os.path.join(REPO, 'tools')
@@ -69,10 +70,17 @@ def test_a_truncated_test_image_is_one_line(tmp_path):
     assert not (tmp_path / 'configs_x').exists()
 
 
-def test_a_missing_root_is_one_line(tmp_path):
-    result = run('prepare_dataset.py', 'moved_away', '--name', 'x',
-                 cwd=tmp_path, ok=False)
-    assert result.stderr.strip().splitlines() == [
+def test_a_missing_root_is_one_line(tmp_path, monkeypatch, capsys):
+    # The script's main() in this process (the truncated image above is the
+    # process's one-line stderr): its exit message, and nothing else on
+    # stderr.
+    monkeypatch.chdir(tmp_path)
+    tool = load_script('tools', 'prepare_dataset')
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as caught:
+        tool.main(['moved_away', '--name', 'x'])
+    assert capsys.readouterr().err == ''
+    assert str(caught.value.code).strip().splitlines() == [
         f"prepare_dataset: the dataset root {tmp_path}/moved_away "
         f"('moved_away' from {tmp_path}) does not exist: give the folder "
         'that holds train/<class>/ and test/<class>/ (or the IDX files); if '

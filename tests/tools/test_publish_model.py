@@ -5,9 +5,10 @@ import re
 import subprocess
 import sys
 
+import pytest
 import torch
-from conftest import (REPO, TEACHER_CONFIG, mnist_train_options,
-                      mnist_val_options, train_here)
+from conftest import (REPO, TEACHER_CONFIG, load_script,
+                      mnist_train_options, mnist_val_options, train_here)
 
 from mmrazor_cpsc.compat import safe_mmengine_checkpoint_loading
 from mmrazor_cpsc.utils import weights_sha256
@@ -52,16 +53,20 @@ def test_publish_a_trained_teacher(tmp_path, fake_mnist_root):
     assert 'hook_msgs' not in kept['meta']
 
 
-def test_publish_refuses_bad_input_with_a_message(tmp_path):
+def test_publish_refuses_bad_input_with_a_message(tmp_path, capsys):
     missing = _publish(os.fspath(tmp_path / 'none.pth'),
                        os.fspath(tmp_path / 'out.pth'))
     assert missing.returncode != 0
     assert 'does not exist' in missing.stderr
     assert 'Traceback' not in missing.stderr
 
+    # The script's main() in this process (argparse's usage error: exit 2).
     src = tmp_path / 'weights.pth'
     torch.save({'w': torch.zeros(2)}, src)
-    no_suffix = _publish(os.fspath(src), os.fspath(tmp_path / 'out'))
-    assert no_suffix.returncode == 2
-    assert re.search(r"dst '.*out' must end in \.pth", no_suffix.stderr)
+    tool = load_script('tools', 'publish_model')
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as no_suffix:
+        tool.main([os.fspath(src), os.fspath(tmp_path / 'out')])
+    assert no_suffix.value.code == 2
+    assert re.search(r"dst '.*out' must end in \.pth", capsys.readouterr().err)
     assert not (tmp_path / 'out').exists()
