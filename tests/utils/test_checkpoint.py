@@ -11,7 +11,7 @@ from mmrazor_cpsc.utils import (TeacherCheckpointError,
 
 def teacher():
     return MODELS.build(dict(
-        type='ImageClassifier', backbone=dict(type='LeNet5BN'),
+        _scope_='mmpretrain', type='ImageClassifier', backbone=dict(type='LeNet5BN'),
         head=dict(type='LinearClsHead', num_classes=10, in_channels=84)))
 
 
@@ -96,7 +96,7 @@ def test_corrupt_file(tmp_path):
 def test_wrong_architecture_lists_keys(tmp_path):
     path = tmp_path / 'half.pth'
     half = MODELS.build(dict(
-        type='ImageClassifier',
+        _scope_='mmpretrain', type='ImageClassifier',
         backbone=dict(type='LeNet5BN', channels=(3, 8, 60), fc_channels=42),
         head=dict(type='LinearClsHead', num_classes=10, in_channels=42)))
     state = half.state_dict()
@@ -194,7 +194,7 @@ def test_model_zoo_teacher_is_built_bare_and_loaded_safely(
     zoo = dict(cfg_path='mmpretrain::lenet/lenet5_mnist.py')
     torch.manual_seed(1)
     source = PRETRAIN_MODELS.build(dict(
-        type='ImageClassifier', backbone=dict(type='LeNet5', num_classes=10),
+        _scope_='mmpretrain', type='ImageClassifier', backbone=dict(type='LeNet5', num_classes=10),
         neck=None, head=dict(type='ClsHead')))
     torch.save({'state_dict': source.state_dict()}, served / 'lenet.pth')
     built, _ = CPSCDataFreeDistillation._build_teacher(

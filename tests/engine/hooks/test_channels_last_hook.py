@@ -10,7 +10,7 @@ from mmrazor.registry import HOOKS
 def test_converts_every_conv_and_keeps_the_function():
     torch.manual_seed(0)
     model = PRETRAIN_MODELS.build(dict(
-        type='ImageClassifier',
+        _scope_='mmpretrain', type='ImageClassifier',
         backbone=dict(type='mmrazor.WideResNet', depth=10, widen_factor=1),
         neck=dict(type='GlobalAveragePooling'),
         head=dict(type='LinearClsHead', num_classes=10, in_channels=64)))

@@ -17,7 +17,7 @@ EAGER = dict(backend='eager')
 def algorithm_like():
     model = torch.nn.Module()
     model.architecture = PRETRAIN_MODELS.build(dict(
-        type='ImageClassifier',
+        _scope_='mmpretrain', type='ImageClassifier',
         backbone=dict(type='mmrazor.WideResNet', depth=10, widen_factor=1),
         neck=dict(type='GlobalAveragePooling'),
         head=dict(type='LinearClsHead', num_classes=10, in_channels=64)))

@@ -68,7 +68,7 @@ def test_dropout_only_in_training():
 
 def test_classifier_in_mmpretrain_scope():
     model = MODELS.build(dict(
-        type='ImageClassifier',
+        _scope_='mmpretrain', type='ImageClassifier',
         backbone=dict(type='WideResNet_CIFAR', depth=16, widen_factor=1),
         neck=dict(type='GlobalAveragePooling'),
         head=dict(type='LinearClsHead', num_classes=100, in_channels=64)))
