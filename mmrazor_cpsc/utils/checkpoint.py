@@ -92,6 +92,10 @@ def read_state_dict(path: str,
     return read_checkpoint(path, role)[0]
 
 
+# torch.nn.Module's key for what `get_extra_state` returns.
+EXTRA_STATE_SUFFIX = '_extra_state'
+
+
 def read_checkpoint(path: str, role: str = 'teacher'
                     ) -> Tuple[Dict[str, torch.Tensor], Dict]:
     """Read a state dict and its ``meta`` (empty for a plain state dict)
@@ -134,6 +138,14 @@ def read_checkpoint(path: str, role: str = 'teacher'
     if isinstance(checkpoint, dict) and 'state_dict' in checkpoint:
         meta = checkpoint.get('meta') or {}
         checkpoint = checkpoint['state_dict']
+    if isinstance(checkpoint, dict):
+        # A module's extra state (torch's `get_extra_state`, e.g. a
+        # SyntheticReplayBank's stored samples) is state, not weights: the
+        # Runner restores it on resume; readers of weights skip it.
+        checkpoint = OrderedDict(
+            (k, v) for k, v in checkpoint.items()
+            if not (k.endswith(EXTRA_STATE_SUFFIX)
+                    and not isinstance(v, torch.Tensor)))
     if not isinstance(checkpoint, dict) or not all(
             isinstance(v, torch.Tensor) for v in checkpoint.values()):
         raise TeacherCheckpointError(

@@ -11,7 +11,8 @@ from mmrazor_cpsc.utils import (TeacherCheckpointError,
 
 def teacher():
     return MODELS.build(dict(
-        _scope_='mmpretrain', type='ImageClassifier', backbone=dict(type='LeNet5BN'),
+        _scope_='mmpretrain', type='ImageClassifier',
+        backbone=dict(type='LeNet5BN'),
         head=dict(type='LinearClsHead', num_classes=10, in_channels=84)))
 
 
@@ -194,7 +195,8 @@ def test_model_zoo_teacher_is_built_bare_and_loaded_safely(
     zoo = dict(cfg_path='mmpretrain::lenet/lenet5_mnist.py')
     torch.manual_seed(1)
     source = PRETRAIN_MODELS.build(dict(
-        _scope_='mmpretrain', type='ImageClassifier', backbone=dict(type='LeNet5', num_classes=10),
+        _scope_='mmpretrain', type='ImageClassifier',
+        backbone=dict(type='LeNet5', num_classes=10),
         neck=None, head=dict(type='ClsHead')))
     torch.save({'state_dict': source.state_dict()}, served / 'lenet.pth')
     built, _ = CPSCDataFreeDistillation._build_teacher(
@@ -220,3 +222,19 @@ def test_model_zoo_teacher_is_built_bare_and_loaded_safely(
     with pytest.raises(TeacherCheckpointError,
                        match='has no pretrained weights'):
         pretrained_weights(dict(zoo, pretrained=True))
+
+
+def test_module_extra_state_is_skipped_and_other_values_refused(tmp_path):
+    # A CPSC checkpoint with a replay bank: its stored samples are the
+    # bank's extra state (a dict of tensors), not weights.
+    state = teacher().state_dict()
+    state['replay_bank._extra_state'] = dict(images=torch.zeros(2, 1),
+                                             num_stored=2)
+    torch.save(dict(state_dict=state), tmp_path / 'with_bank.pth')
+    weights = read_state_dict(os.fspath(tmp_path / 'with_bank.pth'))
+    assert 'replay_bank._extra_state' not in weights
+    assert set(weights) == set(teacher().state_dict())
+    state['head.note'] = dict(a=torch.zeros(1))  # not extra state
+    torch.save(dict(state_dict=state), tmp_path / 'odd.pth')
+    with pytest.raises(TeacherCheckpointError, match='no state dict of'):
+        read_state_dict(os.fspath(tmp_path / 'odd.pth'))

@@ -406,8 +406,10 @@ def test_replay_bank_survives_a_runner_resume(tmp_path, fake_mnist_root):
     options = [f'model.teacher_ckpt={teacher}', 'model.student_start_iter=0',
                'model.student_steps=1', 'model.generator.hidden_channels=8',
                'model.replay_bank.type=SyntheticReplayBank',
-               'model.replay_bank.capacity=500', 'train_dataloader.batch_size=20',
-               'default_hooks.checkpoint.interval=2', 'train_cfg.val_interval=4',
+               'model.replay_bank.capacity=500',
+               'train_dataloader.batch_size=20',
+               'default_hooks.checkpoint.interval=2',
+               'train_cfg.val_interval=4',
                *mnist_val_options(fake_mnist_root)]
     work_dir = tmp_path / 'run'
     train_here(MNIST_CONFIG, work_dir, options + ['train_cfg.max_iters=2'])

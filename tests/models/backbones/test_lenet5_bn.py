@@ -20,7 +20,8 @@ def test_widths_and_size(channels, fc, params):
 
 def test_classifier_builds_in_mmpretrain_scope():
     model = MODELS.build(dict(
-        _scope_='mmpretrain', type='ImageClassifier', backbone=dict(type='LeNet5BN'),
+        _scope_='mmpretrain', type='ImageClassifier',
+        backbone=dict(type='LeNet5BN'),
         head=dict(type='LinearClsHead', num_classes=10, in_channels=84)))
     assert model(torch.randn(3, 1, 32, 32), mode='tensor').shape == (3, 10)
 
