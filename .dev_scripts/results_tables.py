@@ -26,7 +26,9 @@ docs/**/*.md, research/**/*.md) carries generated blocks between
     <!-- /results -->
 
 where KIND is ``benchmark``, ``tuning``, ``cpu_speed``, ``variants``,
-``probes`` or ``demo`` and FILE a result file's path from the repository
+``probes``, ``demo``, ``ablation`` (rows naming methods of benchmark
+files, one lever each) or ``profile`` (.dev_scripts/profile_iteration.py)
+and FILE a result file's path from the repository
 root (docs/results/... or research/results/...). A metafile
 (configs/*/metafile.yml) carries a model's ``Results`` between
 ``# results: benchmark FILE METHOD`` and ``# /results`` lines: METHOD's
@@ -391,7 +393,66 @@ def render_speed(data: Dict) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def _mean_std(values: List[float]) -> str:
+    mean = sum(values) / len(values)
+    if len(values) < 2:
+        return f'{mean:.2f}'
+    std = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+    return f'{mean:.2f} ± {std:.2f}'
+
+
+def render_ablation(data: Dict) -> str:
+    """A lever-by-lever table from benchmark result files: each row names a
+    method's runs in one of them (``benchmark``, ``name``), so every number
+    is the benchmark's own (s/iter: the median of the runs' medians)."""
+    lines = [data['protocol'], '',
+             '| method | lever | seeds | iterations | s/iter | '
+             'peak RSS (MB) | validation final | top-1 test |',
+             '|---|---|---|---|---|---|---|---|']
+    for row in data['rows']:
+        bench = _read(osp.join(REPO, row['benchmark']))
+        runs = [r for r in bench['runs'] if r['method'] == row['name']]
+        if not runs:
+            raise SystemExit(f"results_tables: no {row['name']} runs in "
+                             f"{row['benchmark']}.")
+        speeds = sorted(r['s_per_iter'] for r in runs)
+        speed = (speeds[(len(speeds) - 1) // 2] + speeds[len(speeds) // 2]) / 2
+        lines.append(
+            f"| {row['method']} | {row['lever']} | "
+            f"{', '.join(str(r['seed']) for r in runs)} | "
+            f"{runs[0]['iters']} | {speed:.3f} | "
+            f"{max(r['peak_rss_mb'] for r in runs):.0f} | "
+            f"{_mean_std([r['top1_final'] for r in runs])} | "
+            f"{_mean_std([r['top1_test'] for r in runs])} |")
+    sources = sorted({row['benchmark'] for row in data['rows']})
+    lines += ['', 'From ' + ', '.join(f'`{s}`' for s in sources) + '.']
+    return '\n'.join(lines) + '\n'
+
+
+def render_profile(data: Dict) -> str:
+    """Seconds per iteration by part (.dev_scripts/profile_iteration.py),
+    one column per config."""
+    configs = list(data['configs'])
+    parts = sorted(data['configs'][configs[0]],
+                   key=lambda k: -data['configs'][configs[0]][k])
+    lines = ['| part | ' + ' | '.join(f'`{osp.basename(c)}`' for c in configs)
+             + ' |', '|---' * (len(configs) + 1) + '|']
+    for part in parts:
+        cells = []
+        for config in configs:
+            row = data['configs'][config]
+            cells.append(f"{row.get(part, 0.0):.3f} s "
+                         f"({100 * row.get(part, 0.0) / row['iteration']:.0f} %)")
+        lines.append(f'| {part} | ' + ' | '.join(cells) + ' |')
+    lines += ['', f"Batch {data['batch_size']}, median of "
+              f"{data['rounds']} x {data['iters_per_round']} iterations, "
+              f"configs in turn. Command: `{data['command']}`.", '',
+              f"Machine: {data['machine']}"]
+    return '\n'.join(lines) + '\n'
+
+
 RENDERERS: Dict[str, Callable[[Dict], str]] = dict(
+    ablation=render_ablation, profile=render_profile,
     benchmark=render_benchmark, tuning=tuning_markdown, cpu_speed=render_speed,
     variants=render_variants, probes=render_probes, demo=render_demo,
     demo_iterations=render_demo_iterations)

@@ -338,3 +338,20 @@ def test_demo_budget_sweep_table():
             dict(iters=400, top1_val_final=98.3, s_per_iter_median=0.602)]))
     assert '| 300 | 98.14 % | 0.67 |' in text
     assert '| 400 | 98.30 % | 0.60 |' in text
+
+
+def test_ablation_rows_come_from_their_benchmark_files():
+    spec = dict(protocol='P', rows=[
+        dict(method='CPSC', lever='none', name='CPSC',
+             benchmark='docs/results/cifar10_benchmark_epyc.json'),
+        dict(method='CPSC', lever='bank', name='CPSC-REPLAY',
+             benchmark='docs/results/cifar10_replay_cpsc.json')])
+    text = results_tables.render_ablation(spec)
+    bench = results_tables._read(osp.join(
+        REPO, 'docs/results/cifar10_replay_cpsc.json'))
+    run = bench['runs'][0]
+    assert f"| CPSC | bank | {run['seed']} | {run['iters']} |" in text
+    assert f"{run['top1_test']:.2f} |" in text
+    spec['rows'][1]['name'] = 'MISSING'
+    with pytest.raises(SystemExit, match='no MISSING runs'):
+        results_tables.render_ablation(spec)
