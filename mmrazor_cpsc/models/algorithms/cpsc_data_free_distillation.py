@@ -18,9 +18,9 @@ from torch import nn
 
 from ...structures import LabelledSamples
 from ...utils import load_teacher_checkpoint
-from ..task_modules.replay import replay_into_records
 from ...utils.checkpoint import (check_teacher_normalization,
                                  pretrained_weights)
+from ..task_modules.replay import replay_into_records
 from ..utils.cross_rank import (across_ranks, convert_cross_rank_batchnorm,
                                 local_only)
 from ..utils.label_sampling import (LABEL_SAMPLING, sample_pseudo_labels,

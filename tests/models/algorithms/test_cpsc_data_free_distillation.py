@@ -362,13 +362,13 @@ def test_replay_bank_spares_the_teacher_and_keeps_its_records():
             lambda m, args, role=role: seen[role].append(args[0]))
     log = algo.student_step(BATCH, optim)
     assert [len(x) for x in seen['teacher']] == [BATCH]  # bank empty
-    assert len(algo.replay_bank) == BATCH and log['stu.replayed'] == 0
+    assert algo.replay_bank.num_stored == BATCH and log['stu.replayed'] == 0
     seen['teacher'].clear(), seen['student'].clear()
     log = algo.student_step(BATCH, optim)
     assert [len(x) for x in seen['teacher']] == [5]  # fresh share only
     assert [len(x) for x in seen['student']] == [BATCH]
     assert log['stu.replayed'] == pytest.approx(0.75)
-    assert len(algo.replay_bank) == BATCH + 5
+    assert algo.replay_bank.num_stored == BATCH + 5
     # The student's batch: the fresh images, then 15 stored ones; the
     # teacher's logits the loss used are the teacher's on that whole batch.
     joined = seen['student'][0]
@@ -387,7 +387,7 @@ def test_replay_bank_is_in_the_checkpoint(tmp_path):
     resumed, _ = replay_algorithm()
     state = torch.load(tmp_path / 'ckpt.pth', weights_only=True)
     resumed.load_state_dict(state['state_dict'])
-    assert len(resumed.replay_bank) == len(algo.replay_bank) > 0
+    assert resumed.replay_bank.num_stored == algo.replay_bank.num_stored > 0
     assert torch.equal(resumed.replay_bank.images, algo.replay_bank.images)
 
 

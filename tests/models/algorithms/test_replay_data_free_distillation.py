@@ -39,7 +39,7 @@ def test_student_steps_replay_the_bank_with_the_teachers_records():
     # Student steps: 8 fresh (empty bank), then 2 fresh + 6 replayed twice.
     # The generator step shows the teacher and student 8 images each too.
     assert sorted(teacher) == [2, 2, 8, 8] and sorted(student) == [8] * 4
-    assert len(model.replay_bank) == 12
+    assert model.replay_bank.num_stored == 12
     assert log['distill.replayed'] == 0.75
     images, _, records = model.replay_bank.sample(5, torch.device('cpu'))
     with torch.no_grad():

@@ -54,7 +54,7 @@ def test_ring_replaces_the_oldest_and_records_follow_their_images():
     bank = SyntheticReplayBank(capacity=8, storage_dtype='float32')
     bank.push(*batch(0, 6))
     bank.push(*batch(6, 6))  # 0..3 are replaced
-    assert len(bank) == 8
+    assert bank.num_stored == 8
     assert ids_of(bank.images) == set(range(4, 12))
     images, labels, records = bank.sample(200, torch.device('cpu'))
     ids = images[:, 0, 0, 0]
@@ -99,7 +99,7 @@ def test_state_survives_a_weights_only_checkpoint():
     state = torch.load(buffer, weights_only=True)['bank']
     restored = SyntheticReplayBank(capacity=16)
     restored.load_state_dict(state)
-    assert len(restored) == 16 and restored.next_slot == bank.next_slot
+    assert restored.num_stored == 16 and restored.next_slot == bank.next_slot
     assert torch.equal(restored.images, bank.images)
     assert torch.equal(restored.records['feats'][0], bank.records['feats'][0])
     restored.push(*batch(19, 1))

@@ -111,9 +111,6 @@ class SyntheticReplayBank(nn.Module):
         self.next_slot = 0
 
     # ----------------------------------------------------------------- sizes
-    def __len__(self) -> int:
-        return self.num_stored
-
     def split(self, batch_size: int) -> Tuple[int, int]:
         """(fresh, replayed) sample counts of a student batch of
         ``batch_size``."""
