@@ -6,6 +6,8 @@ import inspect
 import re
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
+import torch
+
 MMCLS_HELP = (
     'mmcls 1.x was renamed mmpretrain: write `mmpretrain::` instead of '
     "`mmcls::` and _scope_='mmpretrain' instead of 'mmcls'. (mmengine would "
@@ -144,9 +146,12 @@ def accepted_arguments(cls: Any) -> Optional[List[str]]:
     up the class hierarchy (OpenMMLab classes forward them to their base,
     and ``object`` takes none); None when it cannot be told (a signature
     that cannot be read, a registered function with ``**kwargs``)."""
+    # torch's Module takes ``**kwargs`` only to refuse them.
     inits = ([klass.__dict__['__init__'] for klass in cls.__mro__
-              if '__init__' in klass.__dict__ and klass is not object]
+              if '__init__' in klass.__dict__
+              and klass not in (object, torch.nn.Module)]
              if isinstance(cls, type) else [cls])
+    refusing_base = isinstance(cls, type) and issubclass(cls, torch.nn.Module)
     names: List[str] = []
     for init in inits:
         try:
@@ -157,8 +162,10 @@ def accepted_arguments(cls: Any) -> Optional[List[str]]:
             p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != 'self']
         if not any(p.kind is p.VAR_KEYWORD for p in params):
             return names
-    # Forwarded all the way up: to object, which takes no arguments.
-    return names if isinstance(cls, type) else None
+    # Forwarded all the way up. To torch's Module they are refused; a chain
+    # ending at object keeps them in its last class (mmengine's EMAHook hands
+    # its own to the averaged model it builds), so anything may be valid.
+    return names if refusing_base else None
 
 
 def _suggest(word: str, choices: List[str]) -> str:

@@ -179,3 +179,16 @@ def test_moving_only_the_validation_data_is_reported(config, val_root):
         warnings.simplefilter('error', UserWarning)
         load_config(config, {val_root: '/x',
                              'test_dataloader.dataset.data_root': '/x'})
+
+
+def test_a_hook_keeping_its_own_kwargs_is_not_flagged():
+    # mmengine's EMAHook takes momentum/update_buffers through **kwargs for
+    # the averaged model it builds; a torch Module refuses what reaches it.
+    from mmengine.hooks import EMAHook
+    from mmrazor_cpsc.models import CPSCGenerator
+    from mmrazor_cpsc.utils.config_checks import accepted_arguments
+    assert accepted_arguments(EMAHook) is None
+    assert 'latent_dim' in accepted_arguments(CPSCGenerator)
+    cfg = load_config(CPSC_MNIST, {'custom_hooks': [dict(
+        type='EMAHook', momentum=0.01, update_buffers=True)]})
+    assert cfg.custom_hooks[0].momentum == 0.01
