@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 import mmrazor_cpsc  # noqa: F401  (compat fixes first)
 from mmengine.config import Config
@@ -297,3 +298,19 @@ def train_here(config: str, work_dir, options=()) -> str:
     [log] = sorted(glob.glob(osp.join(work_dir, '*', '*.log')))[-1:]
     with open(log, encoding='utf-8') as f:
         return f.read()
+
+
+def crop_flip_of(original: torch.Tensor, augmented: torch.Tensor,
+                 padding: int) -> set:
+    """Every (dy, dx, flipped) that turns ORIGINAL (C, H, W) into
+    AUGMENTED."""
+    padded = F.pad(original, [padding] * 4)
+    height, width = original.shape[-2:]
+    found = set()
+    for dy in range(2 * padding + 1):
+        for dx in range(2 * padding + 1):
+            crop = padded[:, dy:dy + height, dx:dx + width]
+            for flipped, candidate in ((False, crop), (True, crop.flip(2))):
+                if torch.equal(candidate, augmented):
+                    found.add((dy - padding, dx - padding, flipped))
+    return found

@@ -97,6 +97,12 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
             under that augmentation (model inversion's jitter). Not part of
             the paper's method; the student step and the generator's own
             output are unaffected. Defaults to None (no augmentation).
+        student_augment (dict, optional): a module (e.g. ``RandomCropFlip``)
+            applied to the fresh synthetic images of every student step
+            before teacher and student see them (so the teacher's targets
+            are for the augmented images). Not part of the paper (CMI and
+            Fast-DFKD augment their synthetic images for the student).
+            Defaults to None (no augmentation).
         reset_generator_optimizer (bool): clear the optimiser state (e.g.
             Adam's moments) of the generator step's parts before every
             generator update, as the authors' code does by creating a new
@@ -152,6 +158,7 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
                  student_start_iter: int = 0,
                  label_sampling: str = 'balanced',
                  generator_augment: Optional[Dict] = None,
+                 student_augment: Optional[Dict] = None,
                  reset_generator_optimizer: bool = False,
                  labels_across_ranks: bool = True,
                  batchnorm_across_ranks: bool = True,
@@ -213,6 +220,8 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
         _check_output_bounds(self.generator, data_preprocessor)
         self.generator_augment = (MODELS.build(generator_augment)
                                   if generator_augment else nn.Identity())
+        self.student_augment = (MODELS.build(student_augment)
+                                if student_augment else nn.Identity())
         for attr in ('latent_dim', 'num_classes'):
             if not hasattr(self.generator, attr):
                 raise TypeError(
@@ -439,6 +448,7 @@ class CPSCDataFreeDistillation(BaseAlgorithm):
                            (batch_size, 0))
         with torch.no_grad():
             images, labels = self.synthesize(fresh, device)
+            images = self.student_augment(images)
         with optim_wrapper['architecture'].optim_context(self.student):
             distiller = self._distillers['distiller']
             if self.replay_bank is None:

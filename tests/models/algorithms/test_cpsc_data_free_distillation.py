@@ -4,8 +4,9 @@ import logging
 
 import pytest
 import torch
-from conftest import (MNIST_CONFIG, build_algorithm, mnist_val_options,
-                      save_random_teacher, small_mnist_cfg, train_here)
+from conftest import (MNIST_CONFIG, build_algorithm, crop_flip_of,
+                      mnist_val_options, save_random_teacher, small_mnist_cfg,
+                      train_here)
 from mmengine.logging import MessageHub, MMLogger
 from mmrazor.registry import MODELS
 
@@ -304,6 +305,25 @@ def test_generator_augment_shifts_what_the_critics_see_in_the_generator_step():
     # The augmentation has no state: checkpoints are unchanged by it.
     assert not any(k.startswith('generator_augment')
                    for k in algo.state_dict())
+
+
+def test_student_augment_crops_and_flips_what_both_critics_see():
+    torch.manual_seed(0)
+    algo, optim = build_algorithm(small_mnist_cfg(
+        student_augment=dict(type='RandomCropFlip', padding=2)))
+    seen = capture_teacher_inputs(algo)
+    student_inputs = []
+    algo.student.register_forward_pre_hook(
+        lambda mod, args: student_inputs.append(args[0].detach().clone()))
+    algo.student_step(BATCH, optim)
+    generated, teacher_input = seen['generated'][-1], seen['teacher'][-1]
+    assert not torch.equal(teacher_input, generated)
+    assert torch.equal(student_inputs[-1], teacher_input)
+    for original, augmented in zip(generated, teacher_input):
+        assert crop_flip_of(original, augmented, 2)
+    # The generator step is not augmented.
+    algo.generator_step(BATCH, optim)
+    assert torch.equal(seen['teacher'][-1], seen['generated'][-1])
 
 
 def test_no_generator_augment_by_default(mnist_algorithm):

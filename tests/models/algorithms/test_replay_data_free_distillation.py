@@ -1,6 +1,6 @@
 """MMRazor's DataFreeDistillation (DFAD) with the synthetic replay bank."""
 import torch
-from conftest import tiny_mmrazor_dfad
+from conftest import crop_flip_of, tiny_mmrazor_dfad
 
 from mmrazor_cpsc.models import ReplayDataFreeDistillation
 
@@ -45,3 +45,24 @@ def test_student_steps_replay_the_bank_with_the_teachers_records():
     with torch.no_grad():
         direct = model.teachers['t'](images, None, mode='tensor')
     torch.testing.assert_close(records['fc'][0], direct)
+
+
+def test_student_augment_reaches_teacher_and_student_alike():
+    torch.manual_seed(0)
+    model, optim, data = tiny_mmrazor_dfad(
+        algorithm='ReplayDataFreeDistillation', student_iter=2,
+        student_augment=dict(type='RandomCropFlip', padding=2))
+    generated, teacher_in, student_in = [], [], []
+    model.generator.register_forward_hook(
+        lambda m, args, out: generated.append(out.detach().clone()))
+    for module, seen in ((model.teachers['t'], teacher_in),
+                         (model.student, student_in)):
+        module.register_forward_pre_hook(
+            lambda m, args, seen=seen: seen.append(args[0].detach().clone()))
+    log = model.train_step(data, optim)
+    assert 'distill.replayed' not in log
+    # The last call of each is a student step's (student_train_first=False).
+    assert torch.equal(teacher_in[-1], student_in[-1])
+    assert not torch.equal(teacher_in[-1], generated[-1])
+    for original, augmented in zip(generated[-1], teacher_in[-1]):
+        assert crop_flip_of(original, augmented, 2)
