@@ -404,7 +404,12 @@ def _mean_std(values: List[float]) -> str:
 def render_ablation(data: Dict) -> str:
     """A lever-by-lever table from benchmark result files: each row names a
     method's runs in one of them (``benchmark``, ``name``), so every number
-    is the benchmark's own (s/iter: the median of the runs' medians)."""
+    is the benchmark's own (s/iter: the median of the runs' medians).
+
+    A row with ``pairs`` (a file of .dev_scripts/evaluate_ema_pair.py
+    results, ``{"runs": [{"name", "seed", "raw", "ema", "split"}]}``) shows
+    the raw weights of runs trained with an EMA: their validation top-1
+    from that file, and no test number (the test set saw the average)."""
     lines = [data['protocol'], '',
              '| method | lever | seeds | iterations | s/iter | '
              'peak RSS (MB) | validation final | top-1 test |',
@@ -417,16 +422,36 @@ def render_ablation(data: Dict) -> str:
                              f"{row['benchmark']}.")
         speeds = sorted(r['s_per_iter'] for r in runs)
         speed = (speeds[(len(speeds) - 1) // 2] + speeds[len(speeds) // 2]) / 2
+        validation = _mean_std([r['top1_final'] for r in runs])
+        test = _mean_std([r['top1_test'] for r in runs])
+        if row.get('pairs'):
+            validation = _mean_std(_raw_validation(row, runs))
+            test = '- (validation only)'
         lines.append(
             f"| {row['method']} | {row['lever']} | "
             f"{', '.join(str(r['seed']) for r in runs)} | "
             f"{runs[0]['iters']} | {speed:.3f} | "
             f"{max(r['peak_rss_mb'] for r in runs):.0f} | "
-            f"{_mean_std([r['top1_final'] for r in runs])} | "
-            f"{_mean_std([r['top1_test'] for r in runs])} |")
+            f"{validation} | {test} |")
     sources = sorted({row['benchmark'] for row in data['rows']})
     lines += ['', 'From ' + ', '.join(f'`{s}`' for s in sources) + '.']
     return '\n'.join(lines) + '\n'
+
+
+def _raw_validation(row: Dict, runs: List[Dict]) -> List[float]:
+    """The raw weights' validation top-1 of each of RUNS, from the row's
+    pairs file; every run must be there."""
+    pairs = _read(osp.join(REPO, row['pairs']))['runs']
+    values = []
+    for run in runs:
+        found = [p['raw'] for p in pairs if p['name'] == row['name']
+                 and p['seed'] == run['seed'] and p['split'] == 'val']
+        if not found:
+            raise SystemExit(f"results_tables: {row['pairs']} has no "
+                             f"validation pair of {row['name']} seed "
+                             f"{run['seed']}.")
+        values.append(found[0])
+    return values
 
 
 def render_profile(data: Dict) -> str:

@@ -355,3 +355,20 @@ def test_ablation_rows_come_from_their_benchmark_files():
     spec['rows'][1]['name'] = 'MISSING'
     with pytest.raises(SystemExit, match='no MISSING runs'):
         results_tables.render_ablation(spec)
+
+
+def test_an_ablation_row_of_raw_weights_reads_its_pairs(tmp_path):
+    bench = 'docs/results/cifar10_replay_cpsc.json'
+    run = results_tables._read(osp.join(REPO, bench))['runs'][0]
+    pairs = tmp_path / 'pairs.json'
+    pairs.write_text(json.dumps(dict(runs=[dict(
+        name='CPSC-REPLAY', seed=run['seed'], split='val', raw=12.345,
+        ema=50.0)])))
+    spec = dict(protocol='P', rows=[dict(
+        method='CPSC', lever='raw', name='CPSC-REPLAY', benchmark=bench,
+        pairs=os.fspath(pairs))])
+    text = results_tables.render_ablation(spec)
+    assert '| 12.35 | - (validation only) |' in text
+    pairs.write_text(json.dumps(dict(runs=[])))
+    with pytest.raises(SystemExit, match='no validation pair of CPSC-REPLAY'):
+        results_tables.render_ablation(spec)
