@@ -44,6 +44,8 @@ VARIANTS = {
                                     compile_mode='modules'),
     'compile train_step': dict(bf16=False, channels_last=False,
                                compile_mode='train_step'),
+    'bf16 + channels-last + compile': dict(bf16=True, channels_last=True,
+                                           compile_mode='modules'),
 }
 DEFAULT_VARIANTS = ('float32', 'channels-last', 'bf16', 'bf16 + channels-last')
 
