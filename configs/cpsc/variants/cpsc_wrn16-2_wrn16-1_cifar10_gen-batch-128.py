@@ -5,5 +5,8 @@
 # (docs/notes/cpu_speed.md, "Where an iteration's time goes"), so halving it
 # buys iterations, at the price of noisier batch statistics for L_BN and
 # fewer contrast pairs per generator update.
+# Measured: ahead on one seed, inside seed noise; not the default until a
+# second seed agrees (docs/results/README.md, "Levers for quality per CPU
+# minute").
 _base_ = ['../cpsc_wrn16-2_wrn16-1_cifar10.py']
 model = dict(generator_batch_size=128)
